@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "atom-shipper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "atom-shipper", targets: ["atom-shipper"]),
+        .library(name: "AtomSDK", targets: ["AtomSDK"]),
+    ],
+    targets: [
+        // System libraries from Debian's -dev packages (scripts/setup.sh installs them).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+
+        .target(name: "AtomBase", swiftSettings: strict),
+        .target(name: "AtomSDK", dependencies: ["AtomBase", "CCrypto", "CCurl", "CZlib"], swiftSettings: strict),
+        .target(name: "LogTail", dependencies: ["AtomBase", "CZlib", "CSQLite", "CCrypto"], swiftSettings: strict),
+        .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2"], swiftSettings: strict),
+        .target(
+            name: "Shipper",
+            dependencies: ["AtomBase", "AtomSDK", "LogTail", "StreamMapping"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),
+
+        .target(name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LogTailTests", dependencies: ["LogTail", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StreamMappingTests", dependencies: ["StreamMapping", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ShipperTests",
+            dependencies: ["Shipper", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

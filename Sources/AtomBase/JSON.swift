@@ -1,0 +1,133 @@
+/// JSON string escaping over bytes, the one place the project escapes text into JSON.
+///
+/// Input is UTF-8 that may be invalid: each invalid sequence becomes U+FFFD (or, with
+/// `.escape`, `\u00XX` for each bad byte, so the original bytes stay recoverable).
+public enum JSON {
+    /// What to do with bytes that are not valid UTF-8.
+    public enum InvalidUTF8: Sendable {
+        case replace
+        case escape
+    }
+
+    /// Per byte: 0 = copy as is, 1 = needs an escape, 2 = start of a multi-byte sequence.
+    @usableFromInline
+    static let byteClass: [UInt8] = (0..<256).map { b in
+        if b < 0x20 || b == 0x22 || b == 0x5C { return 1 }
+        if b >= 0x80 { return 2 }
+        return 0
+    }
+
+    @usableFromInline
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `bytes` as the inside of a JSON string (no quotes), escaped once.
+    @inlinable
+    public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer,
+                                     invalid: InvalidUTF8 = .replace) {
+        guard let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = bytes.count
+        out.reserve(count + 8)
+        var i = 0
+        var runStart = 0
+        byteClass.withUnsafeBufferPointer { table in
+            while i < count {
+                let b = start[i]
+                let cls = table[Int(b)]
+                if cls == 0 { i += 1; continue }
+                if cls == 2 {
+                    let length = validUTF8Length(start + i, count - i)
+                    if length > 0 { i += length; continue }
+                }
+                if i > runStart { out.append(UnsafeRawBufferPointer(start: start + runStart, count: i - runStart)) }
+                if cls == 2 {
+                    appendInvalidByte(b, to: out, invalid: invalid)
+                } else {
+                    appendEscape(b, to: out)
+                }
+                i += 1
+                runStart = i
+            }
+        }
+        if count > runStart { out.append(UnsafeRawBufferPointer(start: start + runStart, count: count - runStart)) }
+    }
+
+    /// Appends `bytes` (already valid JSON text) as the inside of a JSON string: the escaping
+    /// that turns an event's JSON into the string element of a bulk `data` array.
+    @inlinable
+    public static func appendEscapedJSON(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
+        appendEscaped(bytes, to: out, invalid: .replace)
+    }
+
+    @usableFromInline
+    static func appendEscape(_ b: UInt8, to out: ByteBuffer) {
+        out.append(UInt8(ascii: "\\"))
+        switch b {
+        case 0x22: out.append(UInt8(ascii: "\""))
+        case 0x5C: out.append(UInt8(ascii: "\\"))
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        default:
+            out.append(UInt8(ascii: "u"))
+            out.append(UInt8(ascii: "0"))
+            out.append(UInt8(ascii: "0"))
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+    }
+
+    @usableFromInline
+    static func appendInvalidByte(_ b: UInt8, to out: ByteBuffer, invalid: InvalidUTF8) {
+        switch invalid {
+        case .replace:
+            out.append(0xEF); out.append(0xBF); out.append(0xBD)
+        case .escape:
+            out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "u"))
+            out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
+            out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
+        }
+    }
+
+    /// Length of the valid UTF-8 sequence at `p` (2 to 4), or 0 when it is not valid.
+    @inlinable @inline(__always)
+    public static func validUTF8Length(_ p: UnsafePointer<UInt8>, _ available: Int) -> Int {
+        let b0 = p[0]
+        @inline(__always) func cont(_ i: Int) -> Bool { i < available && p[i] & 0xC0 == 0x80 }
+        if b0 >= 0xC2 && b0 <= 0xDF { return cont(1) ? 2 : 0 }
+        if b0 >= 0xE0 && b0 <= 0xEF {
+            guard available >= 3, cont(1), cont(2) else { return 0 }
+            let b1 = p[1]
+            if b0 == 0xE0 && b1 < 0xA0 { return 0 }  // overlong
+            if b0 == 0xED && b1 > 0x9F { return 0 }  // surrogate
+            return 3
+        }
+        if b0 >= 0xF0 && b0 <= 0xF4 {
+            guard available >= 4, cont(1), cont(2), cont(3) else { return 0 }
+            let b1 = p[1]
+            if b0 == 0xF0 && b1 < 0x90 { return 0 }
+            if b0 == 0xF4 && b1 > 0x8F { return 0 }
+            return 4
+        }
+        return 0
+    }
+
+    /// `value` as a quoted JSON string.
+    public static func quoted(_ value: String) -> String {
+        let out = ByteBuffer(capacity: value.utf8.count + 8)
+        out.append(UInt8(ascii: "\""))
+        var copy = value
+        copy.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: out) }
+        out.append(UInt8(ascii: "\""))
+        return out.string
+    }
+
+    /// Appends `value` as a quoted JSON string.
+    public static func appendQuoted(_ value: String, to out: ByteBuffer) {
+        out.append(UInt8(ascii: "\""))
+        var copy = value
+        copy.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: out) }
+        out.append(UInt8(ascii: "\""))
+    }
+}
