@@ -19,8 +19,9 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
 
-        .target(name: "AtomBase", swiftSettings: strict),
+        .target(name: "AtomBase", dependencies: ["CSystem"], swiftSettings: strict),
         .target(name: "AtomSDK", dependencies: ["AtomBase", "CCrypto", "CCurl", "CZlib"], swiftSettings: strict),
         .target(name: "LogTail", dependencies: ["AtomBase", "CZlib", "CSQLite", "CCrypto"], swiftSettings: strict),
         .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// Dedicated OS threads for blocking work (file reads, HTTP, sleeps), kept off Swift
@@ -8,9 +9,13 @@ public enum Threads {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    /// Starts a detached thread running `body`; `name` is for the reader of the code.
+    /// Starts a detached thread running `body`; `name` shows in `top -H` (15 bytes at most).
     public static func spawn(name: String, _ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let threadName = String(name.prefix(15))
+        let box = Unmanaged.passRetained(Box({
+            _ = atom_set_thread_name(threadName)
+            body()
+        })).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()

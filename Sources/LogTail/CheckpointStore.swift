@@ -1,0 +1,287 @@
+import AtomBase
+import CSQLite
+import Glibc
+
+/// One file's progress: how far its lines are settled (delivered, dead-lettered or dropped on purpose).
+public struct Checkpoint: Sendable, Equatable {
+    public var input: String
+    /// The identity key: the content fingerprint, or `dev:inode` for a file shorter than the
+    /// fingerprint size (see `FileIdentity`).
+    public var key: String
+    /// SHA-256 prefix of the head the key was taken from, and how many bytes that head had.
+    public var fingerprint: String
+    public var fingerprintLength: Int
+    public var device: UInt64
+    public var inode: UInt64
+    public var path: String
+    /// Bytes settled from the start (decompressed bytes for gzip).
+    public var offset: Int64
+    public var updated: Double
+
+    public init(input: String, key: String, fingerprint: String, fingerprintLength: Int, device: UInt64,
+                inode: UInt64, path: String, offset: Int64, updated: Double) {
+        self.input = input
+        self.key = key
+        self.fingerprint = fingerprint
+        self.fingerprintLength = fingerprintLength
+        self.device = device
+        self.inode = inode
+        self.path = path
+        self.offset = offset
+        self.updated = updated
+    }
+}
+
+/// A checkpoint database problem, naming the file.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+    public var description: String { "checkpoint database \(path): \(message)" }
+}
+
+/// Checkpoints in an SQLite database (WAL), written in one transaction per commit.
+///
+/// One process owns a database: `open` takes an exclusive `flock` on `<path>.lock` and fails with a
+/// clear message when another process holds it. The database and the lock file are created mode 0600.
+public final class CheckpointStore: @unchecked Sendable {
+    // Safe: every use of the connection is under `lock`.
+    public static let schemaVersion = 1
+
+    public let path: String
+    private var db: OpaquePointer?
+    private let lock = ConditionLock()
+    private var lockFD: Int32 = -1
+
+    public init(path: String) throws(CheckpointError) {
+        self.path = path
+        do {
+            try Sys.makeDirectories(Path.directory(of: path))
+        } catch {
+            throw CheckpointError(path: path, message: "cannot create its folder: \(error)")
+        }
+        try takeLock()
+        let previousMask = umask(0o077)
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        umask(previousMask)
+        guard rc == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            db = nil
+            releaseLock()
+            throw CheckpointError(path: path, message: message)
+        }
+        sqlite3_busy_timeout(db, 5000)
+        do {
+            try execute("PRAGMA journal_mode=WAL")
+            try execute("PRAGMA synchronous=NORMAL")
+            try migrate()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the database and releases the lock.
+    public func close() {
+        lock.withLock {
+            if let db { sqlite3_close(db) }
+            db = nil
+            releaseLock()
+        }
+    }
+
+    private func takeLock() throws(CheckpointError) {
+        let lockPath = path + ".lock"
+        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw CheckpointError(path: path, message: "cannot open lock file \(lockPath): \(SystemError("open").message)")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var owner = [UInt8](repeating: 0, count: 32)
+            let n = Glibc.pread(fd, &owner, 32, 0)
+            let pid = n > 0 ? String(decoding: owner[..<n], as: UTF8.self).trimmingSpaces : "unknown"
+            Glibc.close(fd)
+            throw CheckpointError(path: path, message: "another atom-shipper process (pid \(pid)) is using it; "
+                                  + "one process owns a checkpoint database")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
+        lockFD = fd
+    }
+
+    private func releaseLock() {
+        if lockFD >= 0 {
+            flock(lockFD, LOCK_UN)
+            Glibc.close(lockFD)
+            lockFD = -1
+        }
+    }
+
+    private func migrate() throws(CheckpointError) {
+        let version = try queryInt("PRAGMA user_version")
+        if version > Self.schemaVersion {
+            throw CheckpointError(path: path, message: "schema version \(version) is newer than this atom-shipper "
+                                  + "understands (\(Self.schemaVersion)); upgrade atom-shipper")
+        }
+        if version < 1 {
+            try execute("""
+                CREATE TABLE IF NOT EXISTS checkpoints (
+                    input TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    fingerprint_length INTEGER NOT NULL,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    offset INTEGER NOT NULL,
+                    updated REAL NOT NULL,
+                    PRIMARY KEY (input, key)
+                )
+                """)
+            try execute("PRAGMA user_version = 1")
+        }
+    }
+
+    /// Every checkpoint of one input.
+    public func load(input: String) throws(CheckpointError) -> [Checkpoint] {
+        try lock.withLock { () throws(CheckpointError) -> [Checkpoint] in
+            let sql = "SELECT key, fingerprint, fingerprint_length, device, inode, path, offset, updated "
+                + "FROM checkpoints WHERE input = ?"
+            let statement = try prepare(sql)
+            defer { sqlite3_finalize(statement) }
+            bind(statement, 1, input)
+            var rows: [Checkpoint] = []
+            while true {
+                let rc = sqlite3_step(statement)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else { throw failure("reading checkpoints") }
+                rows.append(Checkpoint(
+                    input: input, key: text(statement, 0), fingerprint: text(statement, 1),
+                    fingerprintLength: Int(sqlite3_column_int64(statement, 2)),
+                    device: UInt64(bitPattern: sqlite3_column_int64(statement, 3)),
+                    inode: UInt64(bitPattern: sqlite3_column_int64(statement, 4)),
+                    path: text(statement, 5), offset: sqlite3_column_int64(statement, 6),
+                    updated: sqlite3_column_double(statement, 7)))
+            }
+            return rows
+        }
+    }
+
+    /// Every checkpoint of every input (for `status`).
+    public func loadAll() throws(CheckpointError) -> [Checkpoint] {
+        let inputs = try lock.withLock { () throws(CheckpointError) -> [String] in
+            let statement = try prepare("SELECT DISTINCT input FROM checkpoints ORDER BY input")
+            defer { sqlite3_finalize(statement) }
+            var names: [String] = []
+            while sqlite3_step(statement) == SQLITE_ROW { names.append(text(statement, 0)) }
+            return names
+        }
+        var all: [Checkpoint] = []
+        for input in inputs { all += try load(input: input) }
+        return all
+    }
+
+    /// Writes `rows` and deletes `removed` (input, key) pairs in one transaction.
+    public func commit(_ rows: [Checkpoint], removing removed: [(input: String, key: String)] = [])
+        throws(CheckpointError) {
+        if rows.isEmpty && removed.isEmpty { return }
+        try lock.withLock { () throws(CheckpointError) in
+            try execute("BEGIN IMMEDIATE")
+            do throws(CheckpointError) {
+                let delete = try prepare("DELETE FROM checkpoints WHERE input = ? AND key = ?")
+                defer { sqlite3_finalize(delete) }
+                for (input, key) in removed {
+                    sqlite3_reset(delete)
+                    bind(delete, 1, input)
+                    bind(delete, 2, key)
+                    guard sqlite3_step(delete) == SQLITE_DONE else { throw failure("deleting a checkpoint") }
+                }
+                let upsert = try prepare("""
+                    INSERT INTO checkpoints (input, key, fingerprint, fingerprint_length, device, inode, path,
+                                             offset, updated)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (input, key) DO UPDATE SET fingerprint = excluded.fingerprint,
+                        fingerprint_length = excluded.fingerprint_length, device = excluded.device,
+                        inode = excluded.inode, path = excluded.path, offset = excluded.offset,
+                        updated = excluded.updated
+                    """)
+                defer { sqlite3_finalize(upsert) }
+                for row in rows {
+                    sqlite3_reset(upsert)
+                    bind(upsert, 1, row.input)
+                    bind(upsert, 2, row.key)
+                    bind(upsert, 3, row.fingerprint)
+                    sqlite3_bind_int64(upsert, 4, Int64(row.fingerprintLength))
+                    sqlite3_bind_int64(upsert, 5, Int64(bitPattern: row.device))
+                    sqlite3_bind_int64(upsert, 6, Int64(bitPattern: row.inode))
+                    bind(upsert, 7, row.path)
+                    sqlite3_bind_int64(upsert, 8, row.offset)
+                    sqlite3_bind_double(upsert, 9, row.updated)
+                    guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing a checkpoint") }
+                }
+                try execute("COMMIT")
+            } catch {
+                _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+                throw error
+            }
+        }
+    }
+
+    // MARK: SQLite helpers (called with `lock` held)
+
+    private func execute(_ sql: String) throws(CheckpointError) {
+        guard let db else { throw CheckpointError(path: path, message: "closed") }
+        var error: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(db, sql, nil, nil, &error) != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw CheckpointError(path: path, message: "\(message) (in \(sql.prefix(40)))")
+        }
+    }
+
+    private func queryInt(_ sql: String) throws(CheckpointError) -> Int {
+        let statement = try prepare(sql)
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW else { throw failure("reading \(sql)") }
+        return Int(sqlite3_column_int64(statement, 0))
+    }
+
+    private func prepare(_ sql: String) throws(CheckpointError) -> OpaquePointer? {
+        var statement: OpaquePointer?
+        guard let db, sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw failure("preparing a statement")
+        }
+        return statement
+    }
+
+    private func bind(_ statement: OpaquePointer?, _ index: Int32, _ value: String) {
+        var copy = value
+        copy.withUTF8 { raw in
+            raw.withMemoryRebound(to: CChar.self) { chars in
+                _ = atom_sqlite3_bind_text_transient(statement, index, chars.baseAddress, Int32(chars.count))
+            }
+        }
+    }
+
+    private func text(_ statement: OpaquePointer?, _ column: Int32) -> String {
+        guard let raw = sqlite3_column_text(statement, column) else { return "" }
+        return String(cString: raw)
+    }
+
+    private func failure(_ doing: String) -> CheckpointError {
+        let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
+        return CheckpointError(path: path, message: "\(doing): \(message)")
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}
