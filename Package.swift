@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "StreamMappingTests", dependencies: ["StreamMapping", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShipperTests",
-            dependencies: ["Shipper", "TestSupport"],
+            dependencies: ["Shipper", "TestSupport", "atom-shipper"],
             swiftSettings: strict
         ),
     ],

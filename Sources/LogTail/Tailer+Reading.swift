@@ -19,7 +19,7 @@ extension Tailer {
 
         var budget = options.readBudgetBytes
         var gotData = false
-        while budget > 0 {
+        while budget > 0 && !isStopping {
             let prefix = file.framing.carry.count
             if prefix > 0 {
                 work.update(from: file.framing.carry.base, count: prefix)

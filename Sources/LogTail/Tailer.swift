@@ -57,6 +57,8 @@ public final class Tailer: @unchecked Sendable {
         watcher.wake()
     }
 
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
     /// Records that `count` events made from the chunk with `token` are settled (any thread).
     public func acknowledge(token: UInt64, count: Int) {
         let (id, sequence) = Progress.split(token)

@@ -1,1 +1,124 @@
+import AtomBase
+import Glibc
 import Shipper
+
+/// The command line: `run`, `check`, `--version`, `help`.
+enum Command {
+    static let version = "0.1.0"
+
+    static let usage = """
+        usage:
+          atom-shipper run --config FILE [--once] [--log-level LEVEL]
+              Follow the config's inputs and deliver their lines until SIGINT or SIGTERM.
+              --once  read what exists now (last lines without a newline included), wait until
+                      every event is delivered, checkpoint, print a summary and exit: 0 when all
+                      was delivered, 1 when a batch was dead-lettered or a file could not be read.
+          atom-shipper check --config FILE
+              Validate the config; print every problem with its key path. Exit 0 when valid.
+          atom-shipper --version
+        """
+
+    struct Options {
+        var command = ""
+        var config: String?
+        var once = false
+        var logLevel: LogLevel?
+    }
+
+    struct UsageError: Error {
+        var message: String
+    }
+
+    static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
+        var options = Options()
+        var rest = arguments[...]
+        guard let first = rest.popFirst() else { return .failure(UsageError(message: "no command given")) }
+        options.command = first
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--config", "-c":
+                guard let value = rest.popFirst() else { return .failure(UsageError(message: "--config needs a file")) }
+                options.config = value
+            case "--once":
+                options.once = true
+            case "--log-level":
+                guard let value = rest.popFirst(), let level = LogLevel(name: value) else {
+                    return .failure(UsageError(message: "--log-level takes debug, info, warn or error"))
+                }
+                options.logLevel = level
+            default:
+                if argument.hasPrefix("--config=") {
+                    options.config = String(argument.dropFirst("--config=".count))
+                } else {
+                    return .failure(UsageError(message: "unknown argument '\(argument)'"))
+                }
+            }
+        }
+        return .success(options)
+    }
+
+    static func main() -> Int32 {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--version" || arguments.first == "version" {
+            write("atom-shipper \(version)")
+            return 0
+        }
+        if arguments.isEmpty || ["help", "--help", "-h"].contains(arguments[0]) {
+            write(usage)
+            return arguments.isEmpty ? 2 : 0
+        }
+        let options: Options
+        switch parse(arguments) {
+        case .success(let parsed): options = parsed
+        case .failure(let problem):
+            writeError("atom-shipper: \(problem.message)\n\(usage)")
+            return 2
+        }
+        guard ["run", "check"].contains(options.command) else {
+            writeError("atom-shipper: unknown command '\(options.command)'\n\(usage)")
+            return 2
+        }
+        guard let configPath = options.config else {
+            writeError("atom-shipper: \(options.command) needs --config FILE")
+            return 2
+        }
+
+        let config: ShipperConfig
+        do {
+            config = try ConfigLoader.load(path: configPath)
+        } catch {
+            writeError(error.description)
+            return 1
+        }
+        for warning in config.warnings { writeError("\(configPath): warning: \(warning)") }
+        if options.command == "check" {
+            write("\(configPath): valid, \(config.inputs.count) input\(config.inputs.count == 1 ? "" : "s")")
+            return 0
+        }
+
+        let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
+        if !options.once { Signals.block() }
+        let shipper: Shipper
+        do {
+            shipper = try Shipper(config: config, logger: logger)
+        } catch {
+            writeError("atom-shipper: \(error)")
+            return 1
+        }
+        let summary = options.once ? shipper.runOnce() : shipper.runUntilSignalled()
+        write(summary.text)
+        return options.once ? summary.exitStatus : 0
+    }
+
+    static func write(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { _ = try? Sys.writeAll(1, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func writeError(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { _ = try? Sys.writeAll(2, UnsafeRawBufferPointer($0)) }
+    }
+}
+
+exit(Command.main())

@@ -1,0 +1,202 @@
+import AtomBase
+import CCurl
+
+/// What one HTTP exchange produced: a status, or a transfer error (connection, timeout).
+struct HTTPResult: Sendable {
+    var status: Int?
+    var body: String
+    var retryAfter: Double?
+    var error: String?
+
+    init(status: Int, body: String, retryAfter: Double?) {
+        self.status = status
+        self.body = body
+        self.retryAfter = retryAfter
+    }
+
+    /// A transfer that got no response.
+    init(failure: String) {
+        body = ""
+        error = failure
+    }
+}
+
+/// libcurl's process-wide setup, run once before the first handle (`curl_global_init`).
+private let curlReady: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+/// A small pool of libcurl easy handles: a worker takes one for a request and puts it back, so
+/// connections stay alive between requests (keep-alive) without a handle per thread forever.
+final class CurlSession: @unchecked Sendable {
+    // Safe: `idle` is only touched under `lock`; a handle is used by one thread at a time.
+    let options: HTTPOptions
+    private let lock = ConditionLock()
+    private var idle: [CurlHandle] = []
+    private let maxIdle = 16
+
+    init(options: HTTPOptions) {
+        self.options = options
+    }
+
+    /// Runs `body` with a handle of its own; nil when libcurl could not make one.
+    func withHandle<T>(_ body: (CurlHandle) -> T) -> T? {
+        let handle = lock.withLock { idle.popLast() } ?? CurlHandle(options: options)
+        guard let handle else { return nil }
+        let result = body(handle)
+        lock.withLock { if idle.count < maxIdle { idle.append(handle) } }
+        return result
+    }
+}
+
+/// Collects one response: its body (capped) and a `Retry-After` header.
+final class ResponseSink {
+    var body: [UInt8] = []
+    var retryAfter: Double?
+    let maxBody = 64 * 1024
+
+    func reset() {
+        body.removeAll(keepingCapacity: true)
+        retryAfter = nil
+    }
+
+    func header(_ line: UnsafeRawBufferPointer) {
+        let text = String(decoding: line, as: UTF8.self)
+        if text.hasPrefix("HTTP/") {
+            retryAfter = nil  // a new response (after `100 Continue` or a redirect)
+            return
+        }
+        guard let colon = text.firstIndex(of: ":") else { return }
+        guard text[..<colon].lowercased() == "retry-after" else { return }
+        retryAfter = Self.parseRetryAfter(String(text[text.index(after: colon)...]))
+    }
+
+    /// Seconds from a `Retry-After` value; nil for the HTTP-date form or garbage.
+    static func parseRetryAfter(_ value: String) -> Double? {
+        let trimmed = value.trimmingCharacters(in: " \t\r\n")
+        guard let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 else { return nil }
+        return min(seconds, 86_400)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let scalars = Set(set.unicodeScalars)
+        var view = Substring(self).unicodeScalars
+        while let first = view.first, scalars.contains(first) { view.removeFirst() }
+        while let last = view.last, scalars.contains(last) { view.removeLast() }
+        return String(view)
+    }
+}
+
+/// One libcurl easy handle with the session's fixed options and its own reusable buffers.
+final class CurlHandle {
+    private let easy: UnsafeMutableRawPointer
+    private let postHeaders: UnsafeMutablePointer<curl_slist>?
+    private let getHeaders: UnsafeMutablePointer<curl_slist>?
+    private let errorText: UnsafeMutablePointer<CChar>
+    private let sink = ResponseSink()
+    private let gzip: Bool
+
+    /// Request body, D scratch and compressed body, reused from request to request.
+    let body = ByteBuffer(capacity: 64 * 1024)
+    let scratch = ByteBuffer(capacity: 64 * 1024)
+    private let compressed = ByteBuffer(capacity: 16 * 1024)
+
+    init?(options: HTTPOptions) {
+        guard curlReady, let easy = curl_easy_init() else { return nil }
+        self.easy = easy
+        gzip = options.gzip
+        errorText = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorText.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+
+        var common: UnsafeMutablePointer<curl_slist>?
+        common = curl_slist_append(common, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
+        common = curl_slist_append(common, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
+        getHeaders = common
+        var post = curl_slist_append(nil, "Content-Type: application/json")
+        post = curl_slist_append(post, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
+        post = curl_slist_append(post, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
+        post = curl_slist_append(post, "Expect:")  // no 100-continue round trip
+        if options.gzip { post = curl_slist_append(post, "Content-Encoding: gzip") }
+        postHeaders = post
+
+        atom_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        atom_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        atom_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.millis(options.connectTimeout))
+        atom_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.millis(options.requestTimeout))
+        atom_curl_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent)
+        if let caBundle = options.caBundle { atom_curl_setopt_string(easy, CURLOPT_CAINFO, caBundle) }
+        if options.insecure {
+            atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        atom_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorText)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        atom_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
+        atom_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context)
+        atom_curl_setopt_write(easy) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+            let length = size * count
+            let room = max(0, sink.maxBody - sink.body.count)
+            if room > 0 {
+                sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: min(length, room)))
+            }
+            return length
+        }
+        atom_curl_setopt_header(easy) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+            sink.header(UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(postHeaders)
+        curl_slist_free_all(getHeaders)
+        errorText.deallocate()
+    }
+
+    /// Sends one request and waits for its answer (`curl_easy_perform`).
+    /// - Parameters:
+    ///   - url: the full URL, query included.
+    ///   - body: the POST body; nil sends a GET.
+    func perform(url: String, body: UnsafeRawBufferPointer?) -> HTTPResult {
+        sink.reset()
+        errorText[0] = 0
+        atom_curl_setopt_string(easy, CURLOPT_URL, url)
+        if var payload = body {
+            if gzip {
+                guard Gzip.compress(payload, into: compressed) else {
+                    return HTTPResult(failure: "gzip compression failed")
+                }
+                payload = compressed.bytes
+            }
+            atom_curl_setopt_long(easy, CURLOPT_POST, 1)
+            atom_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, postHeaders)
+            let start = payload.baseAddress ?? UnsafeRawPointer(errorText)  // any valid pointer for 0 bytes
+            atom_curl_setopt_ptr(easy, CURLOPT_POSTFIELDS, start)
+            atom_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count))
+        } else {
+            atom_curl_setopt_long(easy, CURLOPT_HTTPGET, 1)
+            atom_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, getHeaders)
+        }
+
+        let code = curl_easy_perform(easy)
+        if code != CURLE_OK {
+            let detail = String(cString: errorText)
+            let summary = String(cString: curl_easy_strerror(code))
+            return HTTPResult(failure: detail.isEmpty ? summary : detail)
+        }
+        var status = 0
+        atom_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResult(status: status, body: String(decoding: sink.body, as: UTF8.self),
+                          retryAfter: sink.retryAfter)
+    }
+
+    private static func millis(_ seconds: Double) -> Int {
+        guard seconds.isFinite, seconds > 0 else { return 0 }
+        return max(1, Int((seconds * 1000).rounded()))
+    }
+}

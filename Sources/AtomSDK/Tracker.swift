@@ -1,0 +1,90 @@
+import AtomBase
+
+/// Batches events per stream and delivers them through a `Transport` with a pool of worker threads.
+///
+/// A stream's events are cut into batches at `batchSize` events or `batchBytes` of request data,
+/// and a partial batch is sent once it is `flushInterval` old. Failed sends are retried with
+/// exponential backoff and full jitter; a 413 splits the batch; other 4xx answers, events above
+/// `hardEventLimit` and (when not retrying forever) exhausted retries go to the dead-letter file.
+/// Every settled batch is reported once through `onReport`, with its tokens, so a caller can move
+/// its checkpoints. No callback runs after `stop` has returned.
+public final class Tracker: Sendable {
+    private let core: TrackerCore
+
+    /// Creates the tracker and starts its worker and timer threads.
+    /// - Parameters:
+    ///   - options: batching, backlog and retry settings.
+    ///   - transport: where batches go.
+    ///   - deadLetters: where undeliverable batches are written; nil only logs them.
+    ///   - logger: receives retries, splits and dead letters.
+    ///   - onReport: called once per settled batch, on a worker thread (workers may call it at the
+    ///     same time). A batch counts as pending until its report returns, so `waitUntilIdle`
+    ///     and `stop` see every report first. It must not call `track` or `stop`.
+    ///   - onError: called once per rejected or given-up batch, before its report.
+    public init(options: TrackerOptions, transport: any Transport, deadLetters: DeadLetterWriter?,
+                logger: Logger = .disabled,
+                onReport: @escaping @Sendable (BatchReport) -> Void = { _ in },
+                onError: (@Sendable (DeliveryError) -> Void)? = nil) {
+        core = TrackerCore(options: options, transport: transport, deadLetters: deadLetters, logger: logger,
+                           onReport: onReport, onError: onError)
+        core.start()
+    }
+
+    deinit { core.shutdownNow() }
+
+    /// Registers a stream once; the same name returns the same id. A key given for a stream that
+    /// has none is adopted; a second, different key is ignored.
+    public func stream(named: String, authKey: String?) -> StreamID {
+        core.stream(named: named, authKey: authKey)
+    }
+
+    /// Appends every event of `slab` to the stream (copying the bytes), cutting batches at
+    /// batchSize/batchBytes. Blocks while the backlog is over its bounds (blocking mode). The
+    /// caller may reuse the slab after return. The slab is accepted whole or not at all.
+    /// - Throws: `.backlogFull` when not blocking and no room came within `enqueueTimeout`;
+    ///   `.stopped` once `stop` has begun.
+    public func track(_ slab: EventSlab, to stream: StreamID) throws(TrackerError) {
+        try core.track(slab, to: stream)
+    }
+
+    /// One event, as the official SDKs' track(stream, data): data is sent as given (must be JSON
+    /// text). An unknown stream is registered with `authKey`.
+    /// - Throws: as `track(_:to:)`.
+    public func track(stream: String, data: String, authKey: String? = nil,
+                      token: UInt64 = 0) throws(TrackerError) {
+        try core.track(stream: stream, data: data, authKey: authKey, token: token)
+    }
+
+    /// Seals every partial batch now (sending is asynchronous).
+    public func flush() {
+        core.flush()
+    }
+
+    /// Seals the stream's partial batch now (sending is asynchronous).
+    public func flush(_ stream: StreamID) {
+        core.flush(stream)
+    }
+
+    /// Seals and sends everything, waits up to `deadline` seconds for all batches to settle, stops
+    /// the workers. Returns the number of events not settled by then (never reported).
+    @discardableResult
+    public func stop(deadline: Double) -> Int {
+        core.stop(deadline: deadline)
+    }
+
+    /// Events accepted but not yet settled (partial, queued or in flight).
+    public var pendingEvents: Int {
+        core.lock.withLock { core.backlogEvents }
+    }
+
+    /// Waits until nothing is pending; true when that happened within `timeout` seconds.
+    /// Partial batches wait for their interval: call `flush()` first to send them now.
+    public func waitUntilIdle(timeout: Double) -> Bool {
+        core.waitUntilIdle(timeout: timeout)
+    }
+
+    /// Running totals: accepted, sent, delivered, retried, dead-lettered; batches in flight.
+    public var counters: TrackerCounters {
+        core.lock.withLock { core.counters }
+    }
+}

@@ -1,0 +1,75 @@
+import AtomBase
+
+/// What a run did, for the closing lines of `--once` and the exit status.
+public struct RunSummary: Sendable {
+    public struct Input: Sendable {
+        public var name: String
+        public var files: Int
+        public var lines: Int
+        public var bytes: Int
+        public var events: Int
+        public var dropped: Int
+        public var parseFailures: Int
+        public var linesCut: Int
+    }
+
+    public struct Stream: Sendable {
+        public var name: String
+        public var delivered: Int
+        public var deadLettered: Int
+        public var batches: Int
+    }
+
+    public var seconds: Double
+    public var inputs: [Input]
+    public var streams: [Stream]
+    /// Files that could not be read, archives found broken.
+    public var failures: [String]
+
+    public var deadLettered: Int { streams.reduce(0) { $0 + $1.deadLettered } }
+    public var delivered: Int { streams.reduce(0) { $0 + $1.delivered } }
+
+    /// Zero when every event was delivered and every file read.
+    public var exitStatus: Int32 { deadLettered > 0 || !failures.isEmpty ? 1 : 0 }
+
+    /// Human-readable lines.
+    public var text: String {
+        var lines: [String] = []
+        let seconds = (self.seconds * 100).rounded() / 100
+        for input in inputs {
+            lines.append("input \(input.name): \(input.files) files, \(input.lines) lines, \(input.bytes) bytes, "
+                         + "\(input.events) events, \(input.dropped) dropped, \(input.parseFailures) parse failures"
+                         + (input.linesCut > 0 ? ", \(input.linesCut) lines cut at maxLineBytes" : ""))
+        }
+        for stream in streams {
+            lines.append("stream \(stream.name): \(stream.delivered) delivered, \(stream.deadLettered) dead-lettered "
+                         + "in \(stream.batches) batches")
+        }
+        for failure in failures { lines.append("failed: \(failure)") }
+        lines.append("done in \(seconds) s: \(delivered) events delivered, \(deadLettered) dead-lettered, "
+                     + "\(failures.count) files failed")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Shipper {
+    func summary(seconds: Double) -> RunSummary {
+        let inputs = zip(tailers, pipelines).map { tailer, pipeline in
+            RunSummary.Input(name: pipeline.name, files: tailer.filesOpened, lines: tailer.linesRead,
+                             bytes: tailer.bytesRead,
+                             events: pipeline.counters.events.load(ordering: .relaxed),
+                             dropped: pipeline.counters.dropped.load(ordering: .relaxed),
+                             parseFailures: pipeline.counters.parseFailures.load(ordering: .relaxed),
+                             linesCut: tailer.linesCut)
+        }
+        let streams = self.streams.counts.withLock { counts in
+            counts.keys.sorted().map { name in
+                let c = counts[name] ?? StreamLedger.Counts()
+                return RunSummary.Stream(name: name, delivered: c.delivered, deadLettered: c.deadLettered,
+                                         batches: c.batches)
+            }
+        }
+        return RunSummary(seconds: seconds, inputs: inputs, streams: streams,
+                          failures: tailers.flatMap(\.failures))
+    }
+}

@@ -1,0 +1,33 @@
+import AtomBase
+import AtomSDK
+import LogTail
+import StreamMapping
+
+/// A validated configuration, every path absolute.
+public struct ShipperConfig: Sendable {
+    /// Where events go: an Atom endpoint over HTTP, or JSON-lines files (the default).
+    public enum Destination: Sendable {
+        case atom(endpoint: String, http: HTTPOptions)
+        case files(directory: String)
+    }
+
+    public struct Input: Sendable {
+        public var tail: TailOptions
+        public var mapping: MappingSpec
+        public var name: String { tail.input }
+    }
+
+    public var file: String
+    public var destination: Destination
+    public var tracker: TrackerOptions
+    public var checkpointPath: String
+    public var commitInterval: Double
+    public var deadLetterPath: String
+    public var logLevel: LogLevel
+    public var logFormat: Logger.Format
+    /// Seconds a graceful stop waits for in-flight batches.
+    public var shutdownTimeout: Double
+    public var inputs: [Input]
+    /// Problems that do not stop the shipper (a glob that matches nothing yet).
+    public var warnings: [ConfigProblem]
+}

@@ -1,0 +1,100 @@
+import Glibc
+
+/// A `Condition` made ready for the hot path: field names resolved to indexes (or, for added
+/// fields, to their constant text) and patterns compiled.
+indirect enum CompiledCondition {
+    /// Where a condition finds a field's text.
+    enum Source {
+        /// A field the parser sets, by index in the mapper's name table.
+        case parsed(Int)
+        /// An added field: the same text on every event.
+        case constant([UInt8])
+    }
+
+    case equals(Source, [UInt8])
+    case matches(Source, PCRE2Pattern)
+    case exists(Source)
+    case all([CompiledCondition])
+    case any([CompiledCondition])
+    case not(CompiledCondition)
+
+    /// Compiles `condition`, registering the fields it reads in `names`.
+    ///
+    /// - Parameters:
+    ///   - added: the text of each added field, by name; a condition on one of them reads that.
+    ///   - keyPath: where `condition` sits in the mapping, for errors.
+    /// - Throws: `MappingError` for an empty field name or a pattern that does not compile.
+    init(
+        _ condition: Condition, names: inout FieldNames, added: [String: [UInt8]], keyPath: String
+    ) throws(MappingError) {
+        func source(_ field: String, _ path: String) throws(MappingError) -> Source {
+            guard !field.isEmpty else {
+                throw MappingError(keyPath: path + ".field", message: "the field name is empty")
+            }
+            if let text = added[field] { return .constant(text) }
+            return .parsed(names.intern(field))
+        }
+        switch condition {
+        case .equals(let field, let value):
+            self = .equals(try source(field, keyPath + ".equals"), Array(value.utf8))
+        case .matches(let field, let pattern):
+            let path = keyPath + ".matches"
+            self = .matches(try source(field, path), try PCRE2Pattern(pattern, keyPath: path))
+        case .exists(let field):
+            self = .exists(try source(field, keyPath + ".exists"))
+        case .all(let conditions):
+            var parts: [CompiledCondition] = []
+            for (index, part) in conditions.enumerated() {
+                parts.append(try CompiledCondition(part, names: &names, added: added, keyPath: "\(keyPath).all[\(index)]"))
+            }
+            self = .all(parts)
+        case .any(let conditions):
+            var parts: [CompiledCondition] = []
+            for (index, part) in conditions.enumerated() {
+                parts.append(try CompiledCondition(part, names: &names, added: added, keyPath: "\(keyPath).any[\(index)]"))
+            }
+            self = .any(parts)
+        case .not(let inner):
+            self = .not(try CompiledCondition(inner, names: &names, added: added, keyPath: keyPath + ".not"))
+        }
+    }
+
+    /// Whether the condition holds for the fields in `record`.
+    func evaluate(_ record: borrowing Record) -> Bool {
+        switch self {
+        case .equals(let source, let expected):
+            return Self.withText(source, record) { text in
+                expected.withUnsafeBytes { Self.equal(text, $0) }
+            } ?? false
+        case .matches(let source, let pattern):
+            return Self.withText(source, record) { pattern.matches($0) } ?? false
+        case .exists(let source):
+            return Self.withText(source, record) { _ in true } ?? false
+        case .all(let parts):
+            for part in parts where !part.evaluate(record) { return false }
+            return true
+        case .any(let parts):
+            for part in parts where part.evaluate(record) { return true }
+            return false
+        case .not(let inner):
+            return !inner.evaluate(record)
+        }
+    }
+
+    @inline(__always)
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }  // both empty
+        return memcmp(left, right, a.count) == 0
+    }
+
+    @inline(__always)
+    private static func withText(
+        _ source: Source, _ record: borrowing Record, _ body: (UnsafeRawBufferPointer) -> Bool
+    ) -> Bool? {
+        switch source {
+        case .parsed(let index): record.withText(ofIndex: index, body)
+        case .constant(let text): text.withUnsafeBytes(body)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import AtomBase
+
+extension EventMapper {
+    /// What was written last inside the event, which decides how the next chunk starts.
+    private enum Previous: Int {
+        /// A string value: its closing quote is still to come.
+        case string = 0
+        /// A JSON value.
+        case json = 1
+        /// Nothing: the object has just opened.
+        case none = 2
+    }
+
+    /// Appends the JSON object for the line last passed to `route` to `out` (one complete object).
+    ///
+    /// Parsed fields come first, in the parser's order, the added fields after them. A JSON line
+    /// is copied as it is, with the added fields spliced in before its closing brace.
+    public func encode(into out: ByteBuffer) {
+        if let object = record.pointee.object {
+            encodeObject(object, into: out)
+            return
+        }
+
+        // Each member is one slice of its name's `","name":"` chunk (the quote closing the string
+        // before it, the comma, the name, the quote opening a string value) and its value: few
+        // calls per field, and each name was escaped once, when the mapper was made.
+        out.append(UInt8(ascii: "{"))
+        var previous = Previous.none
+        let names = record.pointee.names
+        let line = record.pointee.line
+        names.chunkBytes.withUnsafeBytes { chunks in
+            names.chunkRanges.withUnsafeBufferPointer { chunkRanges in
+                record.pointee.scratch.withUnsafeBytes { scratch in
+                    for entry in record.pointee.entries {
+                        if entry.field < isAdded.count && isAdded[entry.field] { continue }
+                        let chunk = chunkRanges[entry.field]
+                        let range = entry.start..<(entry.start + entry.count)
+                        let start = chunk.lowerBound + previous.rawValue
+                        switch entry.kind {
+                        case .lineText, .scratchText:
+                            out.append(UnsafeRawBufferPointer(rebasing: chunks[start..<chunk.upperBound]))
+                            let value = entry.kind == .lineText ? line : UnsafeRawBufferPointer(scratch)
+                            JSON.appendEscaped(UnsafeRawBufferPointer(rebasing: value[range]), to: out,
+                                               invalid: invalidUTF8)
+                            previous = .string
+                        case .lineJSON, .scratchJSON:
+                            out.append(UnsafeRawBufferPointer(rebasing: chunks[start..<(chunk.upperBound - 1)]))
+                            let value = entry.kind == .lineJSON ? line : UnsafeRawBufferPointer(scratch)
+                            out.append(UnsafeRawBufferPointer(rebasing: value[range]))
+                            previous = .json
+                        }
+                    }
+                }
+            }
+        }
+        appendClosing(after: previous, to: out)
+    }
+
+    /// Writes the end of the event: the quote a string value still needs, the added fields (with
+    /// a comma when members precede them), and the closing brace.
+    @inline(__always)
+    private func appendClosing(after previous: Previous, to out: ByteBuffer) {
+        let skip = previous == .none && !hasAddedFields ? 1 : previous.rawValue
+        closing.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[skip...])) }
+    }
+
+    /// A JSON line: its own bytes, unless added fields must be spliced in or a member they
+    /// override left out.
+    private func encodeObject(_ object: Record.Object, into out: ByteBuffer) {
+        let line = record.pointee.line
+        let repair = object.hasInvalidUTF8
+        if !hasAddedFields {
+            appendJSONText(UnsafeRawBufferPointer(rebasing: line[object.range]), repair: repair, to: out)
+            return
+        }
+        let members = record.pointee.members
+        let overridden = members.contains { $0.field >= 0 && $0.field < isAdded.count && isAdded[$0.field] }
+        if !overridden {
+            // Everything before the closing brace, then the added fields.
+            let open = object.range.lowerBound..<(object.range.upperBound - 1)
+            appendJSONText(UnsafeRawBufferPointer(rebasing: line[open]), repair: repair, to: out)
+            appendClosing(after: members.isEmpty ? .none : .json, to: out)
+            return
+        }
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for member in members {
+            if member.field >= 0 && member.field < isAdded.count && isAdded[member.field] { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            appendJSONText(UnsafeRawBufferPointer(rebasing: line[member.range]), repair: repair, to: out)
+        }
+        appendClosing(after: first ? .none : .json, to: out)
+    }
+
+    /// Copies valid JSON text; with `repair`, replaces bytes that are not valid UTF-8 (which in
+    /// checked JSON can only sit inside strings) as `invalidUTF8` says.
+    private func appendJSONText(_ text: UnsafeRawBufferPointer, repair: Bool, to out: ByteBuffer) {
+        guard repair else {
+            out.append(text)
+            return
+        }
+        UTF8Repair.forEachRun(text, copy: { out.append($0) }, replace: { appendReplacement(for: $0, to: out) })
+    }
+
+    /// U+FFFD, or `\u00XX` naming the byte, as `JSON.appendEscaped` writes a bad byte.
+    private func appendReplacement(for byte: UInt8, to out: ByteBuffer) {
+        let hex = Array("0123456789abcdef".utf8)
+        let bytes: [UInt8] = switch invalidUTF8 {
+        case .replace: [0xEF, 0xBF, 0xBD]
+        case .escape: Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+        }
+        bytes.withUnsafeBytes { out.append($0) }
+    }
+}

@@ -1,0 +1,181 @@
+import AtomBase
+
+/// Turns lines into JSON events and picks each event's stream, per one `MappingSpec`.
+///
+/// One per input and thread; not thread-safe; reuses its buffers across lines, so after warm-up
+/// a line costs no allocation. Use it in two steps per line: `route(_:)` parses the line and
+/// returns its stream, then `encode(into:)` writes its event, while the line's bytes are still
+/// valid.
+public final class EventMapper {
+    /// The built-in parsers are called directly; a registered one through its protocol.
+    private enum Format {
+        case raw(RawParser)
+        case json(JSONParser)
+        case regex(RegexParser)
+        case custom(any Parser)
+    }
+
+    private struct CompiledRoute {
+        var condition: CompiledCondition?
+        var target: Int?
+    }
+
+    /// The distinct targets; `route(...)` returns an index into this.
+    public let streams: [StreamTarget]
+    /// Count of lines the parser rejected so far.
+    public private(set) var parseFailures: Int = 0
+
+    /// The record of the current line. It sits behind a pointer because a stored `var` of a
+    /// class pays a dynamic exclusivity check on every access, and the hot path makes dozens.
+    let record: UnsafeMutablePointer<Record>
+    private let format: Format
+    private let routes: [CompiledRoute]
+    private let defaultTarget: Int
+    private let messageField: Int
+    private let errorField: Int
+    /// What ends every event: `"` (closing a string value before it), then `,"a":1,"b":"x"` for
+    /// the added fields, then `}`; written as the slice that fits what precedes it.
+    let closing: [UInt8]
+    let hasAddedFields: Bool
+    /// Per field index: whether the mapping adds that field (so a parsed value is left out).
+    let isAdded: [Bool]
+    let invalidUTF8: JSON.InvalidUTF8
+
+    /// Checks `spec` and prepares everything the hot path needs: field-name prefixes, added
+    /// fields as JSON, compiled patterns, route targets.
+    ///
+    /// - Parameters:
+    ///   - spec: the mapping.
+    ///   - registry: where `ParserSpec.custom` parsers are looked up.
+    /// - Throws: `MappingError` naming the key path at fault: a regex that does not compile, an
+    ///   unknown custom parser, an empty or duplicate field name, a route without a stream.
+    public init(spec: MappingSpec, registry: ParserRegistry = .shared) throws(MappingError) {
+        var names = FieldNames()
+        invalidUTF8 = spec.invalidUTF8
+
+        guard !spec.parseErrorField.isEmpty else {
+            throw MappingError(keyPath: "parseErrorField", message: "the field name is empty")
+        }
+        messageField = names.intern("message")
+        errorField = names.intern(spec.parseErrorField)
+
+        // Added fields: encoded once, and known by name so routes and parsers can see them.
+        var added: [String: [UInt8]] = [:]
+        var members: [UInt8] = []
+        for (index, (name, value)) in spec.addFields.enumerated() {
+            let path = "addFields[\(index)]"
+            guard !name.isEmpty else { throw MappingError(keyPath: path, message: "the field name is empty") }
+            guard added[name] == nil else {
+                throw MappingError(keyPath: path, message: "field \"\(name)\" is added twice")
+            }
+            guard let json = value.jsonText else {
+                throw MappingError(keyPath: path, message: "\"\(name)\" is not a finite number; JSON cannot hold it")
+            }
+            added[name] = value.routingText
+            let field = names.intern(name)
+            names.markAdded(field)
+            members.append(UInt8(ascii: ","))
+            members.append(contentsOf: JSON.quoted(name).utf8)
+            members.append(UInt8(ascii: ":"))
+            members.append(contentsOf: json)
+        }
+        closing = [UInt8(ascii: "\"")] + members + [UInt8(ascii: "}")]
+        hasAddedFields = !members.isEmpty
+
+        format = try Self.makeFormat(spec.parser, names: &names, registry: registry)
+
+        // Routes: conditions compiled, each target resolved to an index into `streams`.
+        var targets: [StreamTarget] = []
+        func index(of target: StreamTarget) -> Int {
+            if let found = targets.firstIndex(of: target) { return found }
+            targets.append(target)
+            return targets.count - 1
+        }
+        var compiled: [CompiledRoute] = []
+        for (number, route) in spec.routes.enumerated() {
+            let path = "routes[\(number)]"
+            var condition: CompiledCondition?
+            if let when = route.when {
+                condition = try CompiledCondition(when, names: &names, added: added, keyPath: path + ".when")
+            }
+            if route.drop {
+                guard route.stream == nil else {
+                    throw MappingError(keyPath: path + ".stream", message: "a drop route takes no stream")
+                }
+                compiled.append(CompiledRoute(condition: condition, target: nil))
+                continue
+            }
+            guard let stream = route.stream, !stream.isEmpty else {
+                throw MappingError(keyPath: path + ".stream", message: "a route needs a stream unless it drops")
+            }
+            let target = StreamTarget(name: stream, authKey: route.authKey ?? spec.defaultAuthKey)
+            compiled.append(CompiledRoute(condition: condition, target: index(of: target)))
+        }
+        guard !spec.defaultStream.isEmpty else {
+            throw MappingError(keyPath: "defaultStream", message: "the stream name is empty")
+        }
+        defaultTarget = index(of: StreamTarget(name: spec.defaultStream, authKey: spec.defaultAuthKey))
+        routes = compiled
+        streams = targets
+
+        isAdded = names.isAdded
+        record = .allocate(capacity: 1)
+        record.initialize(to: Record(names: names))
+    }
+
+    deinit {
+        record.deinitialize(count: 1)
+        record.deallocate()
+    }
+
+    private static func makeFormat(
+        _ spec: ParserSpec, names: inout FieldNames, registry: ParserRegistry
+    ) throws(MappingError) -> Format {
+        switch spec {
+        case .raw(let field):
+            guard !field.isEmpty else {
+                throw MappingError(keyPath: "parser.field", message: "the field name is empty")
+            }
+            return .raw(RawParser(field: names.intern(field)))
+        case .json:
+            return .json(JSONParser())
+        case .regex(let pattern):
+            return .regex(try RegexParser(pattern, names: &names))
+        case .custom(let name, let options):
+            return .custom(try registry.make(name, options: options))
+        }
+    }
+
+    /// Parses the line (bytes without the line terminator) and picks its stream.
+    /// Returns the index into `streams`, or nil when a drop route matched. Never fails: a line the
+    /// parser rejects becomes `{"message": line, "<parseErrorField>": "reason"}` and routes normally.
+    ///
+    /// The line's bytes must stay valid until `encode(into:)` has written its event.
+    public func route(_ line: UnsafeRawBufferPointer) -> Int? {
+        record.pointee.reset(line: line)
+        let parsed: Bool
+        switch format {
+        case .raw(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .json(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
+        }
+        if !parsed { replaceWithFailure(line) }
+
+        for route in routes {
+            guard let condition = route.condition else { return route.target }
+            if condition.evaluate(record.pointee) { return route.target }
+        }
+        return defaultTarget
+    }
+
+    /// Turns the record into the failure event: the line as `message`, the reason beside it.
+    private func replaceWithFailure(_ line: UnsafeRawBufferPointer) {
+        parseFailures += 1
+        let reason = record.pointee.failure ?? "the parser rejected the line"
+        record.pointee.reset(line: line)
+        record.pointee.setLineText(messageField, 0, line.count)
+        record.pointee.set(FieldID(index: errorField), text: reason)
+        record.pointee.failure = reason
+    }
+}

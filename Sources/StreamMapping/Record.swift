@@ -1,0 +1,205 @@
+import AtomBase
+import Glibc
+
+/// The fields parsed from one line, reused from line to line without allocating.
+///
+/// A value is a byte range of the line (text, escaped when the event is written), text or a
+/// JSON fragment held in the record's own scratch bytes, or a JSON fragment in the line, copied
+/// as it is. Setting a field that is already set replaces its value and keeps its place.
+///
+/// Field names are numbered by the record (`field(_:)`), so that a parser looks a name up once
+/// and then sets values by number.
+public struct Record {
+    enum Kind: UInt8 {
+        case lineText, scratchText, lineJSON, scratchJSON
+    }
+
+    struct Entry {
+        var field: Int
+        var start: Int
+        var count: Int
+        var kind: Kind
+    }
+
+    /// A JSON line that passes through as the event: the object's bytes in the line.
+    struct Object {
+        var range: Range<Int>
+        var hasInvalidUTF8: Bool
+    }
+
+    /// A top-level member of a pass-through object: its bytes from the key's opening quote to
+    /// the value's end, and the field its key names (-1 when the mapping does not know the key).
+    struct Member {
+        var field: Int
+        var range: Range<Int>
+    }
+
+    private(set) var names: FieldNames
+    /// The line being parsed (without its terminator).
+    public private(set) var line: UnsafeRawBufferPointer
+    /// Why the parser rejected the line; set it (or call `reject(_:)`) before returning false.
+    public var failure: String?
+    private(set) var entries: [Entry] = []
+    /// Entry index per field index, -1 when the field is not set.
+    private var slots: [Int32] = []
+    private(set) var scratch: [UInt8] = []
+    var object: Object?
+    var members: [Member] = []
+
+    /// Creates an empty record (for trying a parser on its own).
+    public init() {
+        self.init(names: FieldNames())
+    }
+
+    init(names: FieldNames) {
+        self.names = names
+        self.line = UnsafeRawBufferPointer(start: nil, count: 0)
+        entries.reserveCapacity(32)
+        scratch.reserveCapacity(1024)
+        members.reserveCapacity(32)
+        slots = Array(repeating: -1, count: max(names.count, 16))
+    }
+
+    /// Clears the fields and starts on `line`; keeps every buffer's capacity.
+    mutating func reset(line: UnsafeRawBufferPointer) {
+        for entry in entries { slots[entry.field] = -1 }
+        entries.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        object = nil
+        failure = nil
+        self.line = line
+    }
+
+    /// The number of fields set.
+    public var count: Int { entries.count }
+
+    /// The id of the field called `name`, registering the name on first use (a dictionary
+    /// lookup: a parser on a hot path looks its names up once and keeps the ids).
+    public mutating func field(_ name: String) -> FieldID {
+        let index = names.intern(name)
+        if index >= slots.count { growSlots(to: index + 1) }
+        return FieldID(index: index)
+    }
+
+    /// Sets `field` to the text in `range` of the line.
+    public mutating func set(_ field: FieldID, lineBytes range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count, "range outside the line")
+        store(field.index, range.lowerBound, range.count, .lineText)
+    }
+
+    /// Sets `field` to the JSON value written in `range` of the line, which must be valid JSON.
+    public mutating func set(_ field: FieldID, lineJSON range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count, "range outside the line")
+        store(field.index, range.lowerBound, range.count, .lineJSON)
+    }
+
+    /// Sets `field` to a copy of `text` (UTF-8, escaped when written).
+    public mutating func set(_ field: FieldID, text: UnsafeRawBufferPointer) {
+        let start = scratch.count
+        scratch.append(contentsOf: text)
+        store(field.index, start, text.count, .scratchText)
+    }
+
+    /// Sets `field` to a copy of `text`.
+    public mutating func set(_ field: FieldID, text: String) {
+        let start = scratch.count
+        scratch.append(contentsOf: text.utf8)
+        store(field.index, start, scratch.count - start, .scratchText)
+    }
+
+    /// Sets `field` to a copy of `json`, which must be one valid JSON value.
+    public mutating func set(_ field: FieldID, json: UnsafeRawBufferPointer) {
+        let start = scratch.count
+        scratch.append(contentsOf: json)
+        store(field.index, start, json.count, .scratchJSON)
+    }
+
+    /// Sets `field` to a constant; a double that JSON cannot express (NaN, infinity) becomes null.
+    public mutating func set(_ field: FieldID, _ value: FieldValue) {
+        if case .string(let text) = value { return set(field, text: text) }
+        let start = scratch.count
+        scratch.append(contentsOf: value.jsonText ?? Array("null".utf8))
+        store(field.index, start, scratch.count - start, .scratchJSON)
+    }
+
+    /// Records why the line does not fit and returns false, for `return record.reject("...")`.
+    public mutating func reject(_ reason: String) -> Bool {
+        failure = reason
+        return false
+    }
+
+    /// Whether `field` is set.
+    public func contains(_ field: FieldID) -> Bool {
+        field.index < slots.count && slots[field.index] >= 0
+    }
+
+    /// Calls `body` with the text of `field` (a string's bytes, or a JSON value's text), or
+    /// returns nil when the field is not set. The bytes are valid only inside `body`.
+    public func withText<R>(of field: FieldID, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        withText(ofIndex: field.index, body)
+    }
+
+    @inline(__always)
+    func withText<R>(ofIndex index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard index < slots.count else { return nil }
+        let slot = Int(slots[index])
+        guard slot >= 0 else { return nil }
+        let entry = entries[slot]
+        switch entry.kind {
+        case .lineText, .lineJSON:
+            return body(UnsafeRawBufferPointer(rebasing: line[entry.start..<(entry.start + entry.count)]))
+        case .scratchText, .scratchJSON:
+            return scratch.withUnsafeBytes { raw in
+                body(UnsafeRawBufferPointer(rebasing: raw[entry.start..<(entry.start + entry.count)]))
+            }
+        }
+    }
+
+    // MARK: - Building values in place (for the parsers of this module)
+
+    /// Appends a byte to the scratch area, for a value built piece by piece (an unescaped string).
+    mutating func appendScratch(_ byte: UInt8) { scratch.append(byte) }
+
+    var scratchCount: Int { scratch.count }
+
+    /// The field named by the scratch bytes from `start` to the end (an unescaped JSON key).
+    func lookupScratchKey(from start: Int) -> Int? {
+        scratch.withUnsafeBytes { names.lookup(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Drops the scratch bytes from `count` on (a temporary that no field refers to).
+    mutating func truncateScratch(to count: Int) {
+        scratch.removeSubrange(count...)
+    }
+
+    /// Sets `field` to scratch bytes `start..<scratchCount` as text.
+    mutating func setScratchText(_ field: Int, from start: Int) {
+        store(field, start, scratch.count - start, .scratchText)
+    }
+
+    mutating func setLineText(_ field: Int, _ start: Int, _ count: Int) {
+        store(field, start, count, .lineText)
+    }
+
+    mutating func setLineJSON(_ field: Int, _ start: Int, _ count: Int) {
+        store(field, start, count, .lineJSON)
+    }
+
+    @inline(__always)
+    private mutating func store(_ field: Int, _ start: Int, _ count: Int, _ kind: Kind) {
+        if field >= slots.count { growSlots(to: field + 1) }
+        let slot = Int(slots[field])
+        let entry = Entry(field: field, start: start, count: count, kind: kind)
+        if slot >= 0 {
+            entries[slot] = entry
+        } else {
+            slots[field] = Int32(entries.count)
+            entries.append(entry)
+        }
+    }
+
+    private mutating func growSlots(to needed: Int) {
+        slots.append(contentsOf: repeatElement(-1, count: max(needed, names.count) - slots.count))
+    }
+}
