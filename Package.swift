@@ -33,12 +33,13 @@ let package = Package(
         .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport", "CZlib"], swiftSettings: strict),
         .testTarget(name: "LogTailTests", dependencies: ["LogTail", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StreamMappingTests", dependencies: ["StreamMapping", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ShipperTests",
             dependencies: ["Shipper", "TestSupport", "atom-shipper"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ],

@@ -13,10 +13,6 @@ extension TrackerCore {
     private func workerLoop() {
         while let batch = nextBatch() {
             deliver(batch)
-            lock.withLock {
-                counters.batchesInFlight -= 1
-                lock.broadcast()
-            }
         }
     }
 
@@ -52,6 +48,7 @@ extension TrackerCore {
     }
 
     /// Sends `batch` until it settles, splitting on 413 (halves are settled one after the other).
+    /// Each batch or half counts in `batchesInFlight` until `finish` settles it.
     private func deliver(_ batch: EventBatch) {
         var work = [batch]
         while let current = work.popLast() {
@@ -62,6 +59,7 @@ extension TrackerCore {
                 work.append(second)
                 work.append(first)
             case .abandoned:
+                lock.withLock { counters.batchesInFlight -= work.count + 1 }
                 return
             }
         }
@@ -89,7 +87,10 @@ extension TrackerCore {
             case .tooLarge where batch.count > 1:
                 logger.info("batch too large for the endpoint, splitting",
                             ["stream": batch.stream, "events": String(batch.count)])
-                lock.withLock { counters.split += 1 }
+                lock.withLock {
+                    counters.split += 1
+                    counters.batchesInFlight += 1  // two halves replace one batch
+                }
                 let (first, second) = batch.split()
                 return .split(first, second)
 
@@ -182,6 +183,7 @@ extension TrackerCore {
             if mayCall { callbacksRunning -= 1 }
             backlogEvents -= batch.count
             backlogBytes -= batch.byteCount
+            counters.batchesInFlight -= 1
             if outcome == .delivered {
                 counters.delivered += batch.count
             } else {

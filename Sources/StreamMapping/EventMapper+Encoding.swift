@@ -31,7 +31,7 @@ extension EventMapper {
         names.chunkBytes.withUnsafeBytes { chunks in
             names.chunkRanges.withUnsafeBufferPointer { chunkRanges in
                 record.pointee.scratch.withUnsafeBytes { scratch in
-                    for entry in record.pointee.entries {
+                    for entry in record.pointee.entries[..<record.pointee.entryCount] {
                         if entry.field < isAdded.count && isAdded[entry.field] { continue }
                         let chunk = chunkRanges[entry.field]
                         let range = entry.start..<(entry.start + entry.count)

@@ -177,6 +177,9 @@ struct JSONScanner {
         i += 1
         escaped = false
         while i < n {
+            // Eight plain bytes at a time; a byte that needs a look stops the skip.
+            while i + 8 <= n && Self.isPlain(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            guard i < n else { break }
             let b = p[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
@@ -214,6 +217,20 @@ struct JSONScanner {
             }
         }
         return reject("unterminated string")
+    }
+
+    /// Whether none of the eight bytes in `word` ends a string or needs a look: no quote, no
+    /// backslash, no control byte, no byte of a multi-byte sequence (SWAR: each test sets the
+    /// high bit of a byte that matches, and never misses one).
+    @inline(__always)
+    private static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let control = (word &- ones &* 0x20) & ~word
+        let quoteFound = (quote &- ones) & ~quote
+        let backslashFound = (backslash &- ones) & ~backslash
+        return (control | quoteFound | backslashFound | word) & (ones &* 0x80) == 0
     }
 
     private mutating func scanNumber() -> Bool {

@@ -39,7 +39,10 @@ public struct Record {
     public private(set) var line: UnsafeRawBufferPointer
     /// Why the parser rejected the line; set it (or call `reject(_:)`) before returning false.
     public var failure: String?
+    /// The fields set, in order: the first `entryCount` of `entries` (the rest is spare room,
+    /// kept so that a new line costs no allocation and no array shrinking).
     private(set) var entries: [Entry] = []
+    private(set) var entryCount = 0
     /// Entry index per field index, -1 when the field is not set.
     private var slots: [Int32] = []
     private(set) var scratch: [UInt8] = []
@@ -62,17 +65,17 @@ public struct Record {
 
     /// Clears the fields and starts on `line`; keeps every buffer's capacity.
     mutating func reset(line: UnsafeRawBufferPointer) {
-        for entry in entries { slots[entry.field] = -1 }
-        entries.removeAll(keepingCapacity: true)
-        scratch.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
+        for index in 0..<entryCount { slots[entries[index].field] = -1 }
+        entryCount = 0
+        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+        if !members.isEmpty { members.removeAll(keepingCapacity: true) }
         object = nil
         failure = nil
         self.line = line
     }
 
     /// The number of fields set.
-    public var count: Int { entries.count }
+    public var count: Int { entryCount }
 
     /// The id of the field called `name`, registering the name on first use (a dictionary
     /// lookup: a parser on a hot path looks its names up once and keeps the ids).
@@ -193,10 +196,15 @@ public struct Record {
         let entry = Entry(field: field, start: start, count: count, kind: kind)
         if slot >= 0 {
             entries[slot] = entry
+            return
+        }
+        slots[field] = Int32(entryCount)
+        if entryCount < entries.count {
+            entries[entryCount] = entry
         } else {
-            slots[field] = Int32(entries.count)
             entries.append(entry)
         }
+        entryCount += 1
     }
 
     private mutating func growSlots(to needed: Int) {

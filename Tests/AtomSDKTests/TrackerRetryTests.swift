@@ -242,8 +242,10 @@ struct TrackerRetryTests {
         #expect(harness.receiver.events(stream: "web") == [event(0)])
         let report = try #require(harness.reports.all.first)
         #expect(report.outcome == .delivered)
-        #expect(report.attempts == 2)
-        #expect(harness.sleeps.all.count == 1)
+        // The stall costs one try; a very slow machine could time out a later one too.
+        #expect(report.attempts >= 2)
+        #expect(harness.sleeps.all.count == report.attempts - 1)
+        #expect(harness.receiver.requests.first?.status == nil)
         harness.tracker.stop(deadline: 5)
     }
 
