@@ -94,33 +94,7 @@ public enum AtomWire {
     /// Length of `bytes` once escaped by `JSON.appendEscaped` (invalid UTF-8 replaced), without
     /// the quotes. Mirrors that function byte for byte so batch sizes are exact.
     static func escapedLength(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
-        let count = bytes.count
-        var extra = 0
-        var index = 0
-        while index < count {
-            let byte = start[index]
-            if byte >= 0x80 {
-                let length = JSON.validUTF8Length(start + index, count - index)
-                if length > 0 {
-                    index += length
-                } else {
-                    extra += 2  // one bad byte becomes U+FFFD, three bytes
-                    index += 1
-                }
-                continue
-            }
-            if byte == 0x22 || byte == 0x5C {
-                extra += 1
-            } else if byte < 0x20 {
-                switch byte {
-                case 0x0A, 0x0D, 0x09, 0x08, 0x0C: extra += 1
-                default: extra += 5
-                }
-            }
-            index += 1
-        }
-        return count + extra
+        JSON.escapedLength(bytes)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -19,6 +19,8 @@ final class TailedFile {
     let inode: UInt64
     var kind: Kind
     var gzip: GzipReader?
+    /// Decompresses ahead on its own thread (large archives).
+    var prefetch: GzipPrefetcher?
     var state: State = .following
     var progress: Progress?
     /// Logical offset (decompressed for gzip) of the next byte to read.
@@ -50,9 +52,11 @@ final class TailedFile {
     var isOpen: Bool { fd >= 0 }
 
     func closeDescriptor() {
+        prefetch?.cancel()
+        prefetch = nil
+        gzip = nil
         if fd >= 0 { Sys.close(fd) }
         fd = -1
-        gzip = nil
     }
 
     var identityKey: String { "\(device):\(inode)" }

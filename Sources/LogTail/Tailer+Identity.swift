@@ -128,6 +128,9 @@ extension Tailer {
         return .attached
     }
 
+    /// Archives larger than this (compressed bytes) are decompressed ahead on a thread of their own.
+    static let prefetchThreshold: Int64 = 1 << 20
+
     /// Moves to the next progress id not in use (ids wrap after `Progress.maxID`). Lock held.
     private func advanceProgressID() {
         repeat {
@@ -150,6 +153,7 @@ extension Tailer {
                 _ = reader.skip(start, scratch: work, scratchCapacity: workCapacity)
                 start = reader.produced
             }
+            if size > Self.prefetchThreshold { file.prefetch = GzipPrefetcher(reader: reader) }
         }
         file.readOffset = start
         file.framing.reset(to: start)

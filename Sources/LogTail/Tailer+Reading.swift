@@ -52,12 +52,13 @@ extension Tailer {
                             st: FileStat, once: Bool) -> SourceRead {
         if file.kind == .gzip {
             guard let reader = file.gzip else { return .end }
-            switch reader.read(into: buffer, capacity: room) {
+            let status = file.prefetch?.read(into: buffer, capacity: room) ?? reader.read(into: buffer, capacity: room)
+            switch status {
             case .data(let n):
                 file.gzipStalledSince = nil
                 return .bytes(n)
             case .finished:
-                if reader.trailingGarbage {
+                if file.prefetch?.trailingGarbage ?? reader.trailingGarbage {
                     logger.warning("gzip archive has trailing bytes that are not gzip; ignored",
                                    ["input": options.input, "path": file.path])
                 }

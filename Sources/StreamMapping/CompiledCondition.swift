@@ -45,22 +45,26 @@ indirect enum CompiledCondition {
         case .all(let conditions):
             var parts: [CompiledCondition] = []
             for (index, part) in conditions.enumerated() {
-                parts.append(try CompiledCondition(part, names: &names, added: added, keyPath: "\(keyPath).all[\(index)]"))
+                let path = "\(keyPath).all[\(index)]"
+                parts.append(try .init(part, names: &names, added: added, keyPath: path))
             }
             self = .all(parts)
         case .any(let conditions):
             var parts: [CompiledCondition] = []
             for (index, part) in conditions.enumerated() {
-                parts.append(try CompiledCondition(part, names: &names, added: added, keyPath: "\(keyPath).any[\(index)]"))
+                let path = "\(keyPath).any[\(index)]"
+                parts.append(try .init(part, names: &names, added: added, keyPath: path))
             }
             self = .any(parts)
         case .not(let inner):
-            self = .not(try CompiledCondition(inner, names: &names, added: added, keyPath: keyPath + ".not"))
+            let path = keyPath + ".not"
+            self = .not(try CompiledCondition(inner, names: &names, added: added, keyPath: path))
         }
     }
 
-    /// Whether the condition holds for the fields in `record`.
-    func evaluate(_ record: borrowing Record) -> Bool {
+    /// Whether the condition holds for the fields in `record` (a pointer, so that no path copies
+    /// the record).
+    func evaluate(_ record: UnsafePointer<Record>) -> Bool {
         switch self {
         case .equals(let source, let expected):
             return Self.withText(source, record) { text in
@@ -84,16 +88,17 @@ indirect enum CompiledCondition {
     @inline(__always)
     private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
-        guard let left = a.baseAddress, let right = b.baseAddress else { return true }  // both empty
+        // Equal counts: a buffer without an address is empty, and so is the other.
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
         return memcmp(left, right, a.count) == 0
     }
 
     @inline(__always)
     private static func withText(
-        _ source: Source, _ record: borrowing Record, _ body: (UnsafeRawBufferPointer) -> Bool
+        _ source: Source, _ record: UnsafePointer<Record>, _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Bool? {
         switch source {
-        case .parsed(let index): record.withText(ofIndex: index, body)
+        case .parsed(let index): Record.withText(in: record, ofIndex: index, body)
         case .constant(let text): text.withUnsafeBytes(body)
         }
     }

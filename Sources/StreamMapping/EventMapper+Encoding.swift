@@ -1,7 +1,8 @@
 import AtomBase
 
 extension EventMapper {
-    /// What was written last inside the event, which decides how the next chunk starts.
+    /// What was written last inside the event; its raw value is how many leading bytes of the
+    /// next chunk to skip.
     private enum Previous: Int {
         /// A string value: its closing quote is still to come.
         case string = 0
@@ -21,32 +22,29 @@ extension EventMapper {
             return
         }
 
-        // Each member is one slice of its name's `","name":"` chunk (the quote closing the string
-        // before it, the comma, the name, the quote opening a string value) and its value: few
-        // calls per field, and each name was escaped once, when the mapper was made.
+        // A member is one slice of its name's `","name":"` chunk (the quote closing the string
+        // before it, the comma, the name, the quote opening a string value), then its value:
+        // two calls per field, and every name was escaped once, when the mapper was made.
         out.append(UInt8(ascii: "{"))
         var previous = Previous.none
-        let names = record.pointee.names
         let line = record.pointee.line
-        names.chunkBytes.withUnsafeBytes { chunks in
-            names.chunkRanges.withUnsafeBufferPointer { chunkRanges in
+        let count = record.pointee.entryCount
+        record.pointee.names.chunkBytes.withUnsafeBytes { chunks in
+            record.pointee.names.chunkRanges.withUnsafeBufferPointer { chunkRanges in
                 record.pointee.scratch.withUnsafeBytes { scratch in
-                    for entry in record.pointee.entries[..<record.pointee.entryCount] {
+                    for index in 0..<count {
+                        let entry = record.pointee.entries[index]
                         if entry.field < isAdded.count && isAdded[entry.field] { continue }
                         let chunk = chunkRanges[entry.field]
-                        let range = entry.start..<(entry.start + entry.count)
                         let start = chunk.lowerBound + previous.rawValue
-                        switch entry.kind {
-                        case .lineText, .scratchText:
-                            out.append(UnsafeRawBufferPointer(rebasing: chunks[start..<chunk.upperBound]))
-                            let value = entry.kind == .lineText ? line : UnsafeRawBufferPointer(scratch)
-                            JSON.appendEscaped(UnsafeRawBufferPointer(rebasing: value[range]), to: out,
-                                               invalid: invalidUTF8)
+                        let value = slice(entry.inLine ? line : scratch, entry.start, entry.count)
+                        if entry.isText {
+                            out.append(slice(chunks, start, chunk.upperBound - start))
+                            JSON.appendEscaped(value, to: out, invalid: invalidUTF8)
                             previous = .string
-                        case .lineJSON, .scratchJSON:
-                            out.append(UnsafeRawBufferPointer(rebasing: chunks[start..<(chunk.upperBound - 1)]))
-                            let value = entry.kind == .lineJSON ? line : UnsafeRawBufferPointer(scratch)
-                            out.append(UnsafeRawBufferPointer(rebasing: value[range]))
+                        } else {
+                            out.append(slice(chunks, start, chunk.upperBound - 1 - start))
+                            out.append(value)
                             previous = .json
                         }
                     }
@@ -61,7 +59,7 @@ extension EventMapper {
     @inline(__always)
     private func appendClosing(after previous: Previous, to out: ByteBuffer) {
         let skip = previous == .none && !hasAddedFields ? 1 : previous.rawValue
-        closing.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[skip...])) }
+        closing.withUnsafeBytes { out.append(slice($0, skip, $0.count - skip)) }
     }
 
     /// A JSON line: its own bytes, unless added fields must be spliced in or a member they
@@ -70,25 +68,26 @@ extension EventMapper {
         let line = record.pointee.line
         let repair = object.hasInvalidUTF8
         if !hasAddedFields {
-            appendJSONText(UnsafeRawBufferPointer(rebasing: line[object.range]), repair: repair, to: out)
+            appendJSONText(slice(line, object.range), repair: repair, to: out)
             return
         }
         let members = record.pointee.members
-        let overridden = members.contains { $0.field >= 0 && $0.field < isAdded.count && isAdded[$0.field] }
-        if !overridden {
+        func overridden(_ member: Record.Member) -> Bool {
+            member.field >= 0 && member.field < isAdded.count && isAdded[member.field]
+        }
+        if !members.contains(where: overridden) {
             // Everything before the closing brace, then the added fields.
             let open = object.range.lowerBound..<(object.range.upperBound - 1)
-            appendJSONText(UnsafeRawBufferPointer(rebasing: line[open]), repair: repair, to: out)
+            appendJSONText(slice(line, open), repair: repair, to: out)
             appendClosing(after: members.isEmpty ? .none : .json, to: out)
             return
         }
         out.append(UInt8(ascii: "{"))
         var first = true
-        for member in members {
-            if member.field >= 0 && member.field < isAdded.count && isAdded[member.field] { continue }
+        for member in members where !overridden(member) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            appendJSONText(UnsafeRawBufferPointer(rebasing: line[member.range]), repair: repair, to: out)
+            appendJSONText(slice(line, member.range), repair: repair, to: out)
         }
         appendClosing(after: first ? .none : .json, to: out)
     }
@@ -100,7 +99,9 @@ extension EventMapper {
             out.append(text)
             return
         }
-        UTF8Repair.forEachRun(text, copy: { out.append($0) }, replace: { appendReplacement(for: $0, to: out) })
+        UTF8Repair.forEachRun(
+            text, copy: { out.append($0) }, replace: { appendReplacement(for: $0, to: out) }
+        )
     }
 
     /// U+FFFD, or `\u00XX` naming the byte, as `JSON.appendEscaped` writes a bad byte.
@@ -112,4 +113,16 @@ extension EventMapper {
         }
         bytes.withUnsafeBytes { out.append($0) }
     }
+}
+
+@inline(__always)
+private func slice(
+    _ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int
+) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)])
+}
+
+@inline(__always)
+private func slice(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(rebasing: bytes[range])
 }

@@ -3,10 +3,12 @@ import AtomBase
 /// Turns lines into JSON events and picks each event's stream, per one `MappingSpec`.
 ///
 /// One per input and thread; not thread-safe; reuses its buffers across lines, so after warm-up
-/// a line costs no allocation. Use it in two steps per line: `route(_:)` parses the line and
-/// returns its stream, then `encode(into:)` writes its event, while the line's bytes are still
-/// valid.
-public final class EventMapper {
+/// a line costs no allocation. Per line, `route(_:)` parses the line and returns its stream,
+/// then `encode(into:)` writes its event while the line's bytes are still valid.
+public final class EventMapper: @unchecked Sendable {
+    // Sendable so that it can move to the thread that will own it, like `ByteBuffer`: whoever
+    // hands it over keeps no reference, and no two threads ever call it at once.
+
     /// The built-in parsers are called directly; a registered one through its protocol.
     private enum Format {
         case raw(RawParser)
@@ -41,7 +43,7 @@ public final class EventMapper {
     let isAdded: [Bool]
     let invalidUTF8: JSON.InvalidUTF8
 
-    /// Checks `spec` and prepares everything the hot path needs: field-name prefixes, added
+    /// Checks `spec` and prepares everything the hot path needs: field-name chunks, added
     /// fields as JSON, compiled patterns, route targets.
     ///
     /// - Parameters:
@@ -51,73 +53,28 @@ public final class EventMapper {
     ///   unknown custom parser, an empty or duplicate field name, a route without a stream.
     public init(spec: MappingSpec, registry: ParserRegistry = .shared) throws(MappingError) {
         var names = FieldNames()
-        invalidUTF8 = spec.invalidUTF8
-
         guard !spec.parseErrorField.isEmpty else {
             throw MappingError(keyPath: "parseErrorField", message: "the field name is empty")
         }
         messageField = names.intern("message")
         errorField = names.intern(spec.parseErrorField)
 
-        // Added fields: encoded once, and known by name so routes and parsers can see them.
-        var added: [String: [UInt8]] = [:]
-        var members: [UInt8] = []
-        for (index, (name, value)) in spec.addFields.enumerated() {
-            let path = "addFields[\(index)]"
-            guard !name.isEmpty else { throw MappingError(keyPath: path, message: "the field name is empty") }
-            guard added[name] == nil else {
-                throw MappingError(keyPath: path, message: "field \"\(name)\" is added twice")
-            }
-            guard let json = value.jsonText else {
-                throw MappingError(keyPath: path, message: "\"\(name)\" is not a finite number; JSON cannot hold it")
-            }
-            added[name] = value.routingText
-            let field = names.intern(name)
-            names.markAdded(field)
-            members.append(UInt8(ascii: ","))
-            members.append(contentsOf: JSON.quoted(name).utf8)
-            members.append(UInt8(ascii: ":"))
-            members.append(contentsOf: json)
-        }
-        closing = [UInt8(ascii: "\"")] + members + [UInt8(ascii: "}")]
-        hasAddedFields = !members.isEmpty
+        let added = try Self.addedFields(spec.addFields, names: &names)
+        closing = [UInt8(ascii: "\"")] + added.members + [UInt8(ascii: "}")]
+        hasAddedFields = !added.members.isEmpty
 
         format = try Self.makeFormat(spec.parser, names: &names, registry: registry)
 
-        // Routes: conditions compiled, each target resolved to an index into `streams`.
         var targets: [StreamTarget] = []
-        func index(of target: StreamTarget) -> Int {
-            if let found = targets.firstIndex(of: target) { return found }
-            targets.append(target)
-            return targets.count - 1
-        }
-        var compiled: [CompiledRoute] = []
-        for (number, route) in spec.routes.enumerated() {
-            let path = "routes[\(number)]"
-            var condition: CompiledCondition?
-            if let when = route.when {
-                condition = try CompiledCondition(when, names: &names, added: added, keyPath: path + ".when")
-            }
-            if route.drop {
-                guard route.stream == nil else {
-                    throw MappingError(keyPath: path + ".stream", message: "a drop route takes no stream")
-                }
-                compiled.append(CompiledRoute(condition: condition, target: nil))
-                continue
-            }
-            guard let stream = route.stream, !stream.isEmpty else {
-                throw MappingError(keyPath: path + ".stream", message: "a route needs a stream unless it drops")
-            }
-            let target = StreamTarget(name: stream, authKey: route.authKey ?? spec.defaultAuthKey)
-            compiled.append(CompiledRoute(condition: condition, target: index(of: target)))
-        }
+        routes = try Self.compileRoutes(spec, added: added.texts, names: &names, targets: &targets)
         guard !spec.defaultStream.isEmpty else {
             throw MappingError(keyPath: "defaultStream", message: "the stream name is empty")
         }
-        defaultTarget = index(of: StreamTarget(name: spec.defaultStream, authKey: spec.defaultAuthKey))
-        routes = compiled
+        let fallback = StreamTarget(name: spec.defaultStream, authKey: spec.defaultAuthKey)
+        defaultTarget = Self.index(of: fallback, in: &targets)
         streams = targets
 
+        invalidUTF8 = spec.invalidUTF8
         isAdded = names.isAdded
         record = .allocate(capacity: 1)
         record.initialize(to: Record(names: names))
@@ -126,6 +83,68 @@ public final class EventMapper {
     deinit {
         record.deinitialize(count: 1)
         record.deallocate()
+    }
+
+    /// Parses the line (bytes without the line terminator) and picks its stream.
+    /// Returns the index into `streams`, or nil when a drop route matched. Never fails: a line the
+    /// parser rejects becomes `{"message": line, "<parseErrorField>": "reason"}` and routes
+    /// normally.
+    ///
+    /// The line's bytes must stay valid until `encode(into:)` has written its event.
+    public func route(_ line: UnsafeRawBufferPointer) -> Int? {
+        record.pointee.reset(line: line)
+        let parsed: Bool
+        switch format {
+        case .raw(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .json(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
+        }
+        if !parsed { replaceWithFailure(line) }
+
+        for route in routes {
+            guard let condition = route.condition else { return route.target }
+            if condition.evaluate(record) { return route.target }
+        }
+        return defaultTarget
+    }
+
+    /// Turns the record into the failure event: the line as `message`, the reason beside it.
+    private func replaceWithFailure(_ line: UnsafeRawBufferPointer) {
+        parseFailures += 1
+        let reason = record.pointee.failure ?? "the parser rejected the line"
+        record.pointee.reset(line: line)
+        record.pointee.setLineText(messageField, 0, line.count)
+        record.pointee.set(FieldID(index: errorField), text: reason)
+        record.pointee.failure = reason
+    }
+
+    // MARK: - Preparing the mapping
+
+    /// The added fields as event members (`,"a":1,"b":"x"`) and, by name, the text routes compare.
+    private static func addedFields(
+        _ fields: [(String, FieldValue)], names: inout FieldNames
+    ) throws(MappingError) -> (members: [UInt8], texts: [String: [UInt8]]) {
+        var members: [UInt8] = []
+        var texts: [String: [UInt8]] = [:]
+        for (index, (name, value)) in fields.enumerated() {
+            let path = "addFields[\(index)]"
+            guard !name.isEmpty else {
+                throw MappingError(keyPath: path, message: "the field name is empty")
+            }
+            guard texts[name] == nil else {
+                throw MappingError(keyPath: path, message: "field \"\(name)\" is added twice")
+            }
+            guard let json = value.jsonText else {
+                let message = "\"\(name)\" is not a finite number, which JSON cannot hold"
+                throw MappingError(keyPath: path, message: message)
+            }
+            texts[name] = value.routingText
+            let field = names.intern(name)
+            names.markAdded(field)
+            members += Array(",\(JSON.quoted(name)):".utf8) + json
+        }
+        return (members, texts)
     }
 
     private static func makeFormat(
@@ -146,36 +165,45 @@ public final class EventMapper {
         }
     }
 
-    /// Parses the line (bytes without the line terminator) and picks its stream.
-    /// Returns the index into `streams`, or nil when a drop route matched. Never fails: a line the
-    /// parser rejects becomes `{"message": line, "<parseErrorField>": "reason"}` and routes normally.
-    ///
-    /// The line's bytes must stay valid until `encode(into:)` has written its event.
-    public func route(_ line: UnsafeRawBufferPointer) -> Int? {
-        record.pointee.reset(line: line)
-        let parsed: Bool
-        switch format {
-        case .raw(let parser): parsed = parser.parse(line, into: &record.pointee)
-        case .json(let parser): parsed = parser.parse(line, into: &record.pointee)
-        case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
-        case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
+    /// Compiles each route's condition and resolves its target to an index into `targets`.
+    /// A route without a key of its own signs with the mapping's default key.
+    private static func compileRoutes(
+        _ spec: MappingSpec,
+        added: [String: [UInt8]],
+        names: inout FieldNames,
+        targets: inout [StreamTarget]
+    ) throws(MappingError) -> [CompiledRoute] {
+        var compiled: [CompiledRoute] = []
+        for (number, route) in spec.routes.enumerated() {
+            let path = "routes[\(number)]"
+            var condition: CompiledCondition?
+            if let when = route.when {
+                condition = try CompiledCondition(
+                    when, names: &names, added: added, keyPath: path + ".when"
+                )
+            }
+            if route.drop {
+                guard route.stream == nil else {
+                    let message = "a drop route takes no stream"
+                    throw MappingError(keyPath: path + ".stream", message: message)
+                }
+                compiled.append(CompiledRoute(condition: condition, target: nil))
+                continue
+            }
+            guard let stream = route.stream, !stream.isEmpty else {
+                let message = "a route needs a stream unless it drops"
+                throw MappingError(keyPath: path + ".stream", message: message)
+            }
+            let target = StreamTarget(name: stream, authKey: route.authKey ?? spec.defaultAuthKey)
+            let index = index(of: target, in: &targets)
+            compiled.append(CompiledRoute(condition: condition, target: index))
         }
-        if !parsed { replaceWithFailure(line) }
-
-        for route in routes {
-            guard let condition = route.condition else { return route.target }
-            if condition.evaluate(record.pointee) { return route.target }
-        }
-        return defaultTarget
+        return compiled
     }
 
-    /// Turns the record into the failure event: the line as `message`, the reason beside it.
-    private func replaceWithFailure(_ line: UnsafeRawBufferPointer) {
-        parseFailures += 1
-        let reason = record.pointee.failure ?? "the parser rejected the line"
-        record.pointee.reset(line: line)
-        record.pointee.setLineText(messageField, 0, line.count)
-        record.pointee.set(FieldID(index: errorField), text: reason)
-        record.pointee.failure = reason
+    private static func index(of target: StreamTarget, in targets: inout [StreamTarget]) -> Int {
+        if let found = targets.firstIndex(of: target) { return found }
+        targets.append(target)
+        return targets.count - 1
     }
 }

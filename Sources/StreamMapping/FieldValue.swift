@@ -2,10 +2,15 @@ import AtomBase
 
 /// A constant value in a mapping: an added field, or an option passed to a custom parser.
 public enum FieldValue: Sendable, Equatable {
+    /// Text, written as a JSON string.
     case string(String)
+    /// A whole number, written in decimal.
     case int(Int64)
+    /// A number with a fraction; must be finite (JSON has no NaN or infinity).
     case double(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// JSON `null`.
     case null
 
     /// The value as JSON text (`"text"`, `42`, `1.5`, `true`, `null`), or nil for a double that

@@ -33,11 +33,12 @@ final class PCRE2Pattern {
         }
         guard let compiled else {
             let reason = PCRE2Pattern.message(for: errorCode)
-            throw MappingError(keyPath: keyPath, message: "regex does not compile at offset \(errorOffset): \(reason)")
+            let message = "regex does not compile at offset \(errorOffset): \(reason)"
+            throw MappingError(keyPath: keyPath, message: message)
         }
         guard let data = pcre2_match_data_create_from_pattern_8(compiled, nil) else {
             pcre2_code_free_8(compiled)
-            throw MappingError(keyPath: keyPath, message: "out of memory for the regex's match data")
+            throw MappingError(keyPath: keyPath, message: "no memory for the regex's match data")
         }
         guard let offsets = pcre2_get_ovector_pointer_8(data) else {
             pcre2_match_data_free_8(data)
@@ -52,7 +53,9 @@ final class PCRE2Pattern {
         let jitReady = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
         let stack = jitReady ? pcre2_jit_stack_create_8(32 * 1024, 1024 * 1024, nil) : nil
         let matchContext = pcre2_match_context_create_8(nil)
-        if let stack, let matchContext { pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(stack)) }
+        if let stack, let matchContext {
+            pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(stack))
+        }
         jitStack = stack
         context = matchContext
         emptySubject = .allocate(capacity: 1)
@@ -76,14 +79,17 @@ final class PCRE2Pattern {
     @inline(__always)
     func match(_ subject: UnsafeRawBufferPointer) -> (code: Int32, onCopy: Bool) {
         let code = run(subject)
-        guard code == PCRE2_ERROR_NOMATCH, !UTF8Repair.isValid(subject) else { return (code, false) }
+        guard code == PCRE2_ERROR_NOMATCH, !UTF8Repair.isValid(subject) else {
+            return (code, false)
+        }
         UTF8Repair.replacingInvalid(subject, into: &repaired)
         return (repaired.withUnsafeBytes { run($0) }, true)
     }
 
     @inline(__always)
     private func run(_ subject: UnsafeRawBufferPointer) -> Int32 {
-        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptySubject)
+        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            ?? UnsafePointer(emptySubject)
         return pcre2_match_8(code, base, subject.count, 0, 0, matchData, context)
     }
 
@@ -102,7 +108,9 @@ final class PCRE2Pattern {
     func group(_ number: Int) -> Range<Int>? {
         let start = ovector[2 * number]
         let end = ovector[2 * number + 1]
-        guard start != atom_pcre2_unset(), end != atom_pcre2_unset(), start <= end else { return nil }
+        guard start != atom_pcre2_unset(), end != atom_pcre2_unset(), start <= end else {
+            return nil
+        }
         return start..<end
     }
 
@@ -123,7 +131,8 @@ final class PCRE2Pattern {
             let number = Int(entry[0]) << 8 | Int(entry[1])
             var length = 0
             while 2 + length < Int(entrySize) && entry[2 + length] != 0 { length += 1 }
-            let name = String(decoding: UnsafeBufferPointer(start: entry + 2, count: length), as: UTF8.self)
+            let bytes = UnsafeBufferPointer(start: entry + 2, count: length)
+            let name = String(decoding: bytes, as: UTF8.self)
             groups.append((number, name))
         }
         return groups.sorted { $0.number < $1.number }
@@ -132,7 +141,9 @@ final class PCRE2Pattern {
     /// PCRE2's text for an error code (`pcre2_get_error_message_8`).
     static func message(for code: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
-        let length = buffer.withUnsafeMutableBufferPointer { pcre2_get_error_message_8(code, $0.baseAddress, $0.count) }
+        let length = buffer.withUnsafeMutableBufferPointer {
+            pcre2_get_error_message_8(code, $0.baseAddress, $0.count)
+        }
         guard length > 0 else { return "PCRE2 error \(code)" }
         return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
     }

@@ -1,6 +1,3 @@
-import AtomBase
-import Glibc
-
 /// The fields parsed from one line, reused from line to line without allocating.
 ///
 /// A value is a byte range of the line (text, escaped when the event is written), text or a
@@ -10,15 +7,14 @@ import Glibc
 /// Field names are numbered by the record (`field(_:)`), so that a parser looks a name up once
 /// and then sets values by number.
 public struct Record {
-    enum Kind: UInt8 {
-        case lineText, scratchText, lineJSON, scratchJSON
-    }
-
+    /// One field's value: `count` bytes at `start` of the line or of the scratch bytes, either
+    /// text (escaped when written) or a JSON value (copied as it is).
     struct Entry {
         var field: Int
         var start: Int
         var count: Int
-        var kind: Kind
+        var isText: Bool
+        var inLine: Bool
     }
 
     /// A JSON line that passes through as the event: the object's bytes in the line.
@@ -87,43 +83,53 @@ public struct Record {
 
     /// Sets `field` to the text in `range` of the line.
     public mutating func set(_ field: FieldID, lineBytes range: Range<Int>) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= line.count, "range outside the line")
-        store(field.index, range.lowerBound, range.count, .lineText)
+        check(field, range)
+        store(field.index, range.lowerBound, range.count, isText: true, inLine: true)
     }
 
     /// Sets `field` to the JSON value written in `range` of the line, which must be valid JSON.
     public mutating func set(_ field: FieldID, lineJSON range: Range<Int>) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= line.count, "range outside the line")
-        store(field.index, range.lowerBound, range.count, .lineJSON)
+        check(field, range)
+        store(field.index, range.lowerBound, range.count, isText: false, inLine: true)
     }
 
     /// Sets `field` to a copy of `text` (UTF-8, escaped when written).
     public mutating func set(_ field: FieldID, text: UnsafeRawBufferPointer) {
+        check(field)
         let start = scratch.count
         scratch.append(contentsOf: text)
-        store(field.index, start, text.count, .scratchText)
+        store(field.index, start, text.count, isText: true, inLine: false)
     }
 
     /// Sets `field` to a copy of `text`.
     public mutating func set(_ field: FieldID, text: String) {
+        check(field)
         let start = scratch.count
         scratch.append(contentsOf: text.utf8)
-        store(field.index, start, scratch.count - start, .scratchText)
+        store(field.index, start, scratch.count - start, isText: true, inLine: false)
     }
 
     /// Sets `field` to a copy of `json`, which must be one valid JSON value.
     public mutating func set(_ field: FieldID, json: UnsafeRawBufferPointer) {
+        check(field)
         let start = scratch.count
         scratch.append(contentsOf: json)
-        store(field.index, start, json.count, .scratchJSON)
+        store(field.index, start, json.count, isText: false, inLine: false)
     }
 
     /// Sets `field` to a constant; a double that JSON cannot express (NaN, infinity) becomes null.
     public mutating func set(_ field: FieldID, _ value: FieldValue) {
         if case .string(let text) = value { return set(field, text: text) }
+        check(field)
         let start = scratch.count
         scratch.append(contentsOf: value.jsonText ?? Array("null".utf8))
-        store(field.index, start, scratch.count - start, .scratchJSON)
+        store(field.index, start, scratch.count - start, isText: false, inLine: false)
+    }
+
+    /// Traps on a parser bug: an id this record did not issue, or a range outside the line.
+    private func check(_ field: FieldID, _ range: Range<Int> = 0..<0) {
+        precondition(field.index >= 0 && field.index < names.count, "field id from another record")
+        precondition(range.lowerBound >= 0 && range.upperBound <= line.count, "range outside line")
     }
 
     /// Records why the line does not fit and returns false, for `return record.reject("...")`.
@@ -145,18 +151,26 @@ public struct Record {
 
     @inline(__always)
     func withText<R>(ofIndex index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard index < slots.count else { return nil }
-        let slot = Int(slots[index])
+        withUnsafePointer(to: self) { Record.withText(in: $0, ofIndex: index, body) }
+    }
+
+    /// `withText(of:_:)` through a pointer, for the hot path: a method called on the pointee
+    /// would copy the whole record (and retain each of its arrays) to guard against `body`.
+    @inline(__always)
+    static func withText<R>(
+        in record: UnsafePointer<Record>, ofIndex index: Int, _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R? {
+        guard index < record.pointee.slots.count else { return nil }
+        let slot = Int(record.pointee.slots[index])
         guard slot >= 0 else { return nil }
-        let entry = entries[slot]
-        switch entry.kind {
-        case .lineText, .lineJSON:
-            return body(UnsafeRawBufferPointer(rebasing: line[entry.start..<(entry.start + entry.count)]))
-        case .scratchText, .scratchJSON:
-            return scratch.withUnsafeBytes { raw in
-                body(UnsafeRawBufferPointer(rebasing: raw[entry.start..<(entry.start + entry.count)]))
+        let entry = record.pointee.entries[slot]
+        let range = entry.start..<(entry.start + entry.count)
+        guard entry.inLine else {
+            return record.pointee.scratch.withUnsafeBytes {
+                body(UnsafeRawBufferPointer(rebasing: $0[range]))
             }
         }
+        return body(UnsafeRawBufferPointer(rebasing: record.pointee.line[range]))
     }
 
     // MARK: - Building values in place (for the parsers of this module)
@@ -178,22 +192,24 @@ public struct Record {
 
     /// Sets `field` to scratch bytes `start..<scratchCount` as text.
     mutating func setScratchText(_ field: Int, from start: Int) {
-        store(field, start, scratch.count - start, .scratchText)
+        store(field, start, scratch.count - start, isText: true, inLine: false)
     }
 
     mutating func setLineText(_ field: Int, _ start: Int, _ count: Int) {
-        store(field, start, count, .lineText)
+        store(field, start, count, isText: true, inLine: true)
     }
 
     mutating func setLineJSON(_ field: Int, _ start: Int, _ count: Int) {
-        store(field, start, count, .lineJSON)
+        store(field, start, count, isText: false, inLine: true)
     }
 
     @inline(__always)
-    private mutating func store(_ field: Int, _ start: Int, _ count: Int, _ kind: Kind) {
+    private mutating func store(
+        _ field: Int, _ start: Int, _ count: Int, isText: Bool, inLine: Bool
+    ) {
         if field >= slots.count { growSlots(to: field + 1) }
         let slot = Int(slots[field])
-        let entry = Entry(field: field, start: start, count: count, kind: kind)
+        let entry = Entry(field: field, start: start, count: count, isText: isText, inLine: inLine)
         if slot >= 0 {
             entries[slot] = entry
             return

@@ -16,7 +16,7 @@ final class RegexParser: Parser {
         guard !named.isEmpty else {
             throw MappingError(
                 keyPath: "parser.pattern",
-                message: "regex has no named group such as (?<status>\\d+), so events would have no fields"
+                message: "regex has no named group such as (?<status>\\d+); events would be empty"
             )
         }
         groups = named.map { ($0.number, names.intern($0.name)) }
@@ -25,7 +25,9 @@ final class RegexParser: Parser {
     func parse(_ line: UnsafeRawBufferPointer, into record: inout Record) -> Bool {
         let (code, onCopy) = pattern.match(line)
         guard code > 0 else {
-            if code == PCRE2_ERROR_NOMATCH { return record.reject("line does not match the pattern") }
+            if code == PCRE2_ERROR_NOMATCH {
+                return record.reject("line does not match the pattern")
+            }
             return record.reject("regex match failed: \(PCRE2Pattern.message(for: code))")
         }
         if onCopy { return copyGroups(into: &record) }
@@ -41,7 +43,8 @@ final class RegexParser: Parser {
         pattern.withRepairedCopy { copy in
             for group in groups {
                 guard let range = pattern.group(group.number) else { continue }
-                record.set(FieldID(index: group.field), text: UnsafeRawBufferPointer(rebasing: copy[range]))
+                let value = UnsafeRawBufferPointer(rebasing: copy[range])
+                record.set(FieldID(index: group.field), text: value)
             }
         }
         return true

@@ -41,17 +41,23 @@ enum UTF8Repair {
                 i += length
                 continue
             }
-            if i > runStart { copy(UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
+            if i > runStart {
+                copy(UnsafeRawBufferPointer(start: base + runStart, count: i - runStart))
+            }
             replace(base[i])
             i += 1
             runStart = i
         }
-        if count > runStart { copy(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart)) }
+        if count > runStart {
+            copy(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart))
+        }
     }
 
     /// Replaces `out` with `bytes`, each invalid byte turned into U+FFFD.
     static func replacingInvalid(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
-        forEachRun(bytes, copy: { out.append(contentsOf: $0) }, replace: { _ in out += [0xEF, 0xBF, 0xBD] })
+        forEachRun(
+            bytes, copy: { out.append(contentsOf: $0) }, replace: { _ in out += [0xEF, 0xBF, 0xBD] }
+        )
     }
 }

@@ -58,7 +58,8 @@ struct GzipRead {
     var produced: Int64
 }
 
-func readArchive(_ path: String, capacity: Int = 65536, before: ((GzipReader) -> Void)? = nil) throws -> GzipRead {
+func readArchive(_ path: String, capacity: Int = 65536,
+                 before: ((GzipReader) -> Void)? = nil) throws -> GzipRead {
     let fd = try Sys.open(path, O_RDONLY)
     defer { Sys.close(fd) }
     let reader = GzipReader(fd: fd, path: path)
@@ -73,12 +74,14 @@ func drain(_ reader: GzipReader, capacity: Int) -> GzipRead {
     for _ in 0..<1_000_000 {
         let status = reader.read(into: buffer, capacity: capacity)
         guard case .data(let n) = status, n > 0 else {
-            return GzipRead(bytes: bytes, end: status, trailingGarbage: reader.trailingGarbage, produced: reader.produced)
+            return GzipRead(bytes: bytes, end: status, trailingGarbage: reader.trailingGarbage,
+                            produced: reader.produced)
         }
         bytes += UnsafeBufferPointer(start: buffer, count: n)
     }
     Issue.record("the reader never stopped returning data")
-    return GzipRead(bytes: bytes, end: .needMore, trailingGarbage: reader.trailingGarbage, produced: reader.produced)
+    return GzipRead(bytes: bytes, end: .needMore, trailingGarbage: reader.trailingGarbage,
+                    produced: reader.produced)
 }
 
 @Suite("GzipReader")
@@ -195,7 +198,8 @@ struct GzipReaderTests {
     func skipThenRead() throws {
         let scratch = try Scratch()
         let content = noisyText(lines: 3000, seed: 7) + noisyText(lines: 5, seed: 8)
-        let archive = try gzipped(Array(content[..<1000]), in: scratch) + gzipped(Array(content[1000...]), in: scratch)
+        let archive = try gzipped(Array(content[..<1000]), in: scratch)
+            + gzipped(Array(content[1000...]), in: scratch)
         let path = try scratch.write("skip.gz", archive)
         let scratchBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 333)
         defer { scratchBuffer.deallocate() }

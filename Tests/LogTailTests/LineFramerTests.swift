@@ -45,8 +45,8 @@ func frameInChunks(_ data: [UInt8], chunk: Int, maxLineBytes: Int) -> [FramedLin
         for i in 0..<framer.lineCount {
             let start = framer.starts.base[i]
             let end = framer.ends.base[i]
-            lines.append(FramedLine(bytes: Array(UnsafeBufferPointer(start: framer.lineBase + start, count: end - start)),
-                                    offset: framer.offsets.base[i], cut: framer.truncated.base[i]))
+            let bytes = Array(UnsafeBufferPointer(start: framer.lineBase + start, count: end - start))
+            lines.append(FramedLine(bytes: bytes, offset: framer.offsets.base[i], cut: framer.truncated.base[i]))
         }
     }
 
@@ -71,7 +71,8 @@ func frameInChunks(_ data: [UInt8], chunk: Int, maxLineBytes: Int) -> [FramedLin
     let prefix = state.carry.count
     if prefix > 0 {
         work.update(from: state.carry.base, count: prefix)
-        framer.frame(work, prefix: prefix, count: prefix, dataOffset: Int64(readOffset), state: state, flushTail: true)
+        framer.frame(work, prefix: prefix, count: prefix, dataOffset: Int64(readOffset), state: state,
+                     flushTail: true)
         collect()
     }
     #expect(state.consumedTo == Int64(data.count))

@@ -71,7 +71,8 @@ func tool(_ name: String, _ arguments: [String]) throws -> [UInt8] {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw ToolFailure(command: ([name] + arguments).joined(separator: " "), status: process.terminationStatus)
+        let command = ([name] + arguments).joined(separator: " ")
+        throw ToolFailure(command: command, status: process.terminationStatus)
     }
     return Array(data)
 }

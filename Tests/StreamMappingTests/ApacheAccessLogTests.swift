@@ -21,7 +21,8 @@ struct ApacheAccessLogTests {
             .appendingPathComponent("../../../shared/data/real/apache_access.log")
             .standardizedFileURL
         let data = try Data(contentsOf: url)
-        let mapper = try EventMapper(spec: MappingSpec(parser: .regex(pattern: Self.combined), defaultStream: "web"))
+        let spec = MappingSpec(parser: .regex(pattern: Self.combined), defaultStream: "web")
+        let mapper = try EventMapper(spec: spec)
 
         var events = 0
         var methods: [String: Int] = [:]
@@ -54,8 +55,10 @@ struct ApacheAccessLogTests {
         #expect(mapper.parseFailures == 0)
         #expect(methods == ["GET": 8_420, "HEAD": 39, "POST": 4])
         #expect(dashBytes == 613)
-        let allFields = ["agent", "bytes", "client", "ident", "method", "path", "protocol", "referrer", "status",
-                         "time", "user"]
+        let allFields = [
+            "agent", "bytes", "client", "ident", "method", "path", "protocol", "referrer", "status", "time",
+            "user",
+        ]
         #expect(fieldSets == [allFields])
     }
 }

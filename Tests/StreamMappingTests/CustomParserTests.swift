@@ -57,7 +57,8 @@ struct CustomParserTests {
         #expect(streamName(mapper, "n=8") == "kv")
 
         let failed = map(mapper, "a=1;oops")
-        #expect(failed.json == #"{"message":"a=1;oops","parse_error":"word without '=' at offset 4","host":"h1"}"#)
+        let reason = "word without '=' at offset 4"
+        #expect(failed.json == #"{"message":"a=1;oops","parse_error":"\#(reason)","host":"h1"}"#)
         #expect(mapper.parseFailures == 1)
     }
 
@@ -66,7 +67,8 @@ struct CustomParserTests {
         ParserRegistry.shared.register("custom-parser-tests-kv") { options throws(MappingError) in
             try KeyValueParser(options: options)
         }
-        let spec = MappingSpec(parser: .custom(name: "custom-parser-tests-kv", options: [:]), defaultStream: "s")
+        let parser = ParserSpec.custom(name: "custom-parser-tests-kv", options: [:])
+        let spec = MappingSpec(parser: parser, defaultStream: "s")
         #expect(map(try EventMapper(spec: spec), "x=1 y=2").json == #"{"x":"1","y":"2","parser":"kv"}"#)
     }
 
@@ -75,17 +77,15 @@ struct CustomParserTests {
         let registry = ParserRegistry()
         registry.register("kv") { options throws(MappingError) in try KeyValueParser(options: options) }
         let unknown = mappingError { () throws(MappingError) in
-            try EventMapper(spec: MappingSpec(parser: .custom(name: "nope", options: [:]), defaultStream: "s"),
-                            registry: registry)
+            let spec = MappingSpec(parser: .custom(name: "nope", options: [:]), defaultStream: "s")
+            return try EventMapper(spec: spec, registry: registry)
         }
         #expect(unknown?.keyPath == "parser.name")
         #expect(unknown?.message == #"no parser is registered as "nope" (registered: kv)"#)
 
         let badOption = mappingError { () throws(MappingError) in
-            try EventMapper(
-                spec: MappingSpec(parser: .custom(name: "kv", options: ["separator": .int(1)]), defaultStream: "s"),
-                registry: registry
-            )
+            let parser = ParserSpec.custom(name: "kv", options: ["separator": .int(1)])
+            return try EventMapper(spec: MappingSpec(parser: parser, defaultStream: "s"), registry: registry)
         }
         #expect(badOption?.keyPath == "parser.options.separator")
         #expect(badOption?.message == "expected one character")

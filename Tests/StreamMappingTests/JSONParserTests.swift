@@ -3,16 +3,21 @@ import Testing
 
 @Suite("JSON parser")
 struct JSONParserTests {
-    static func mapper(adding fields: [(String, FieldValue)] = [], routes: [Route] = []) throws -> EventMapper {
-        try EventMapper(spec: MappingSpec(parser: .json, addFields: fields, routes: routes, defaultStream: "s"))
+    static func mapper(
+        adding fields: [(String, FieldValue)] = [], routes: [Route] = []
+    ) throws -> EventMapper {
+        let spec = MappingSpec(parser: .json, addFields: fields, routes: routes, defaultStream: "s")
+        return try EventMapper(spec: spec)
     }
 
     @Test(
         "a valid object passes through byte for byte, trimmed of the whitespace around it",
         arguments: [
             #"{"a":1,"b":"x"}"#,
-            #"{ "nested" : { "list" : [ 1, 2.5e-3, -0, true, false, null, [], {} ] } , "s" : "\"\\\/\b\f\n\r\t\u00e9" }"#,
-            #"{"big":9223372036854775808,"bigger":123456789012345678901234567890,"tiny":1E-400,"neg":-9223372036854775809}"#,
+            #"{ "nested" : { "list" : [ 1, 2.5e-3, -0, true, false, null, [], {} ] } , "#
+                + #""s" : "\"\\\/\b\f\n\r\t\u00e9" }"#,
+            #"{"big":9223372036854775808,"bigger":123456789012345678901234567890,"#
+                + #""tiny":1E-400,"neg":-9223372036854775809}"#,
             #"{"text":"héllo ✓ 🎉","esc":"\ud83c\udf89","dup":1,"dup":2}"#,
             #"{}"#,
         ]
@@ -30,7 +35,8 @@ struct JSONParserTests {
         #expect(map(mapper, #"{"a":{"b":[1]}}"#).json == #"{"a":{"b":[1]},"env":"prod","n":2}"#)
         #expect(map(mapper, #"{}"#).json == #"{"env":"prod","n":2}"#)
         #expect(map(mapper, #"  { }  "#).json == #"{ "env":"prod","n":2}"#)
-        #expect(map(mapper, #"{"big":9223372036854775808 }"#).json == #"{"big":9223372036854775808 ,"env":"prod","n":2}"#)
+        let big = map(mapper, #"{"big":9223372036854775808 }"#)
+        #expect(big.json == #"{"big":9223372036854775808 ,"env":"prod","n":2}"#)
     }
 
     @Test("a key that is also an added field is left out, so the event has no duplicate key")
@@ -85,7 +91,8 @@ struct JSONParserTests {
         let deep64 = "{\"a\":" + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + "}"
         #expect(map(mapper, deep64).json == deep64)
         let deep65 = "{\"a\":" + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}"
-        let expected = "{\"message\":\(quoted(deep65)),\"parse_error\":\"invalid JSON at offset 68: nesting is deeper than 64\"}"
+        let reason = "invalid JSON at offset 68: nesting is deeper than 64"
+        let expected = "{\"message\":\(quoted(deep65)),\"parse_error\":\"\(reason)\"}"
         #expect(map(mapper, deep65).json == expected)
     }
 

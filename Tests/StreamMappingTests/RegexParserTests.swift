@@ -5,10 +5,15 @@ import Testing
 struct RegexParserTests {
     static let levelPattern = #"^(?<level>[A-Z]+)(?: \[(?<module>[^\]]+)\])? (?<text>.*)$"#
 
+    static func levelMapper() throws -> EventMapper {
+        try EventMapper(spec: MappingSpec(parser: .regex(pattern: levelPattern), defaultStream: "s"))
+    }
+
     @Test("named groups become string fields and a group that did not take part is left out")
     func optionalGroups() throws {
-        let mapper = try EventMapper(spec: MappingSpec(parser: .regex(pattern: Self.levelPattern), defaultStream: "s"))
-        #expect(map(mapper, "INFO [db] connected").json == #"{"level":"INFO","module":"db","text":"connected"}"#)
+        let mapper = try Self.levelMapper()
+        let full = map(mapper, "INFO [db] connected")
+        #expect(full.json == #"{"level":"INFO","module":"db","text":"connected"}"#)
         // The same mapper on the next line must not keep the module of the line before.
         #expect(map(mapper, "WARN disk \"sda\" full").json == #"{"level":"WARN","text":"disk \"sda\" full"}"#)
         #expect(mapper.parseFailures == 0)
@@ -31,12 +36,16 @@ struct RegexParserTests {
     @Test("a line that does not match becomes a failure event with the line as message")
     func nonMatch() throws {
         var spec = MappingSpec(
-            parser: .regex(pattern: Self.levelPattern), addFields: [("app", .string("api"))], defaultStream: "s"
+            parser: .regex(pattern: Self.levelPattern),
+            addFields: [("app", .string("api"))],
+            defaultStream: "s"
         )
         spec.parseErrorField = "error"
         let mapper = try EventMapper(spec: spec)
         let mapped = map(mapper, "lowercase \"line\"")
-        #expect(mapped.json == #"{"message":"lowercase \"line\"","error":"line does not match the pattern","app":"api"}"#)
+        let expected = #"{"message":"lowercase \"line\"","#
+            + #""error":"line does not match the pattern","app":"api"}"#
+        #expect(mapped.json == expected)
         #expect(mapped.stream == 0)
         #expect(mapper.parseFailures == 1)
         #expect(map(mapper, "INFO ok").json == #"{"level":"INFO","text":"ok","app":"api"}"#)
@@ -45,7 +54,7 @@ struct RegexParserTests {
 
     @Test("a subject with invalid UTF-8 still matches, and the bad byte is replaced in the value")
     func invalidUTF8Subject() throws {
-        let mapper = try EventMapper(spec: MappingSpec(parser: .regex(pattern: Self.levelPattern), defaultStream: "s"))
+        let mapper = try Self.levelMapper()
         let line: [UInt8] = Array("ERROR bad ".utf8) + [0xFE] + Array(" byte".utf8)
         #expect(map(mapper, bytes: line).json == "{\"level\":\"ERROR\",\"text\":\"bad \u{FFFD} byte\"}")
     }

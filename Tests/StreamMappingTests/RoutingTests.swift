@@ -55,7 +55,8 @@ struct RoutingTests {
     @Test("all, any and not combine conditions, including their empty forms")
     func combinators() throws {
         let mapper = try Self.mapper([
-            Route(when: .all([.equals(field: "level", value: "error"), .exists(field: "user")]), stream: "user-errors"),
+            Route(when: .all([.equals(field: "level", value: "error"), .exists(field: "user")]),
+                  stream: "user-errors"),
             Route(when: .any([.equals(field: "level", value: "debug"), .equals(field: "level", value: "trace")]),
                   stream: "verbose"),
             Route(when: .not(.matches(field: "path", pattern: "^/")), stream: "odd-path"),
@@ -134,5 +135,18 @@ struct RoutingTests {
         #expect(map(mapper, "secret stuff").stream == nil)
         #expect(streamName(mapper, "level=info path=/") == "default")
         #expect(mapper.parseFailures == 2)
+    }
+
+    @Test("a pattern condition sees each invalid byte of a value as U+FFFD")
+    func matchesInvalidUTF8() throws {
+        let spec = MappingSpec(
+            parser: .raw(),
+            routes: [Route(when: .matches(field: "message", pattern: "^bad . byte$"), stream: "odd")],
+            defaultStream: "default"
+        )
+        let mapper = try EventMapper(spec: spec)
+        let line: [UInt8] = Array("bad ".utf8) + [0xFF] + Array(" byte".utf8)
+        #expect(map(mapper, bytes: line).stream.map { mapper.streams[$0].name } == "odd")
+        #expect(streamName(mapper, "bad xx byte") == "default")
     }
 }
