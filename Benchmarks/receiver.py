@@ -53,7 +53,7 @@ class Stats:
         self.bad_bodies = 0
         self.busy = 0          # bodies answered but still being decoded
         self.latencies = []    # nanoseconds, latency mode only
-        self.no_send_time = 0    # events whose message did not start with a send time
+        self.no_send_time = 0  # events whose message did not start with a send time
 
     def snapshot(self, final=False):
         with self.lock:

@@ -65,6 +65,7 @@ READY_BY_FD = ("the empty file was seen open in /proc/PID/fd: this build logs \"
                "once a file holds 2 bytes")
 
 LIVE = set()                 # child processes still running, killed (by pid) if the driver stops
+SPAWNED = set()              # pids the spawner started and nobody waited for yet
 
 
 # ----------------------------------------------------------------- helpers ---
@@ -153,6 +154,7 @@ class Spawner:
         """Starts argv; returns (pid, start time)."""
         pid, start = self.call(("spawn", [str(a) for a in argv], cwd and str(cwd),
                                 stdout and str(stdout), stderr and str(stderr)))
+        SPAWNED.add(pid)
         return pid, start
 
     def wait(self, pid, start, timeout):
@@ -170,6 +172,7 @@ class Spawner:
             _, status, cpu, rss_kb, end = self.call(("wait", pid))
         finally:
             timer.cancel()
+        SPAWNED.discard(pid)
         return Measure(wall=end - start, cpu=cpu, rss_kb=rss_kb, status=status, timed_out=fired.is_set())
 
     def floor_kb(self):
@@ -292,21 +295,24 @@ def combined_pattern(generator):
     return pattern, fields
 
 
-def corpus(kind, lines):
-    """Path of the cached corpus (generated on first use); combined also has its .gz."""
+def corpus(kind, lines, gz=True):
+    """Path of the cached corpus (generated on first use); combined also has its .gz unless
+    gz is False."""
     name = "combined.log" if kind == "combined" else "app.jsonl"
     folder = CORPUS_DIR / ("%s-%d" % (kind, lines))
     path = folder / name
     meta_path = folder / (name + ".meta.json")
-    if not corpus_complete(path, meta_path, lines, kind == "combined"):
-        size = "%.1f GB" % (lines * 221 / 1e9) if kind == "combined" else "%.0f MB" % (lines * 424 / MB)
+    gz = gz and kind == "combined"
+    if not corpus_complete(path, meta_path, lines, gz):
+        estimate = lines * (221 if kind == "combined" else 424)
+        size = "%.1f GB" % (estimate / 1e9) if estimate >= 1e9 else "%.0f MB" % (estimate / MB)
         note("generating %s corpus, %d lines (about %s) into %s" % (kind, lines, size, folder))
         folder.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, GENERATOR, "--kind", kind, "--lines", str(lines), "--out", folder]
-        if kind == "combined":
+        if gz:
             argv.append("--gzip")
         subprocess.run([str(a) for a in argv], check=True, stdout=subprocess.DEVNULL)
-        if not corpus_complete(path, meta_path, lines, kind == "combined"):
+        if not corpus_complete(path, meta_path, lines, gz):
             die("gen_corpus.py did not produce %s as its meta file describes" % path)
     return path
 
@@ -399,6 +405,7 @@ def render(rows):
                       fmt(r.mbps, ".0f"), fmt(r.events, ",d"), fmt(r.wc, ".3f"), fmt(r.zcat, ".3f"),
                       r.target, r.result))
     widths = [max([len(head[i])] + [len(t[i]) for t in table if len(t) > 2]) for i in range(len(head))]
+    widths[0] = max(len(t[0]) for t in table + [head])
     right = {1, 2, 3, 4, 5, 6, 7}
 
     def line(cells):
@@ -419,7 +426,8 @@ def render(rows):
 
 
 def judge(row, checks, problems=()):
-    """checks: (label, value, limit) with value None when not measured; fills target/result."""
+    """checks: (label, value, limit, text); a value or limit of None was not measured. Fills
+    the row's target and result."""
     parts, failed = [], []
     for label, value, limit, text in checks:
         parts.append(text)
@@ -505,19 +513,23 @@ class Bench:
         return problems
 
     def best_of(self, row, attempts, input_bytes):
-        """attempts: list of (Measure, problems, extra notes). Fills the row from the best run."""
+        """attempts: (Measure, problems, notes, events delivered) per run. Fills the row from the
+        run with the best wall among those whose output was right (any run if none was).
+        Returns the problems of every run that had some."""
         good = [a for a in attempts if not a[1]]
         bad = [a for a in attempts if a[1]]
-        for _, problems, _ in bad:
-            row.notes.append("run failed verification: " + "; ".join(problems))
+        for _, problems, _, _ in bad:
+            row.notes.append("a run failed verification: " + problems[0])
         pool = good or attempts
-        m, problems, extra = min(pool, key=lambda a: a[0].wall)
+        m, _, extra, events = min(pool, key=lambda a: a[0].wall)
+        row.events = events
         row.wall, row.cpu, row.rss_mb = m.wall, m.cpu, m.rss_kb * 1024 / MB
         row.mbps = input_bytes / MB / m.wall if input_bytes else None
         row.notes.extend(extra)
         if len(attempts) > 1:
             row.notes.append("wall of each run: " + " ".join("%.3f" % a[0].wall for a in attempts))
-        return problems if not good else []
+        # Wrong output in any run fails the case, even when another run was right.
+        return [p for a in bad for p in a[1]]
 
     def file_case(self, key, config_for, input_path, input_bytes, expected, check_output):
         row = Row(key)
@@ -529,12 +541,10 @@ class Bench:
             problems = self.run_problems(m, run_dir)
             sproblems, summary = summary_problems(stdout, expected)
             problems += sproblems
-            if summary is not None:
-                row.events = summary[0]
             if not problems:
                 problems += check_output(run_dir, summary)
             self.done(run_dir)
-            attempts.append((m, problems, []))
+            attempts.append((m, problems, [], summary and summary[0]))
         return row, self.best_of(row, attempts, input_bytes)
 
     def output_lines_check(self, expected, streams=None):
@@ -608,7 +618,7 @@ class Bench:
         return row, problems
 
     def raw_case(self, key, lines):
-        log = corpus("combined", lines)
+        log = corpus("combined", lines, gz=key != "flat")
         size = log.stat().st_size
 
         def config_for(d):
@@ -662,8 +672,6 @@ class Bench:
             problems = self.run_problems(m, run_dir)
             sproblems, summary = summary_problems(stdout, n)
             problems += sproblems
-            if summary is not None:
-                row.events = summary[0]
             if stats.get("requests", 0) == 0:
                 problems.append("the receiver got no requests")
             elif stats["body_bytes"] < size:
@@ -676,7 +684,7 @@ class Bench:
                      % (mode, rm.cpu, stats.get("requests", 0),
                         stats.get("body_bytes", 0) / MB,
                         ", %d events counted" % stats["events"] if "events" in stats else "")]
-            attempts.append((m, problems, extra))
+            attempts.append((m, problems, extra, summary and summary[0]))
         problems = self.best_of(row, attempts, size)
         base = self.rows.get(1)
         limit = 1.5 * base.cpu if base is not None and base.cpu is not None else None
@@ -695,7 +703,7 @@ class Bench:
         attempts = []
         for i in range(self.runs):
             note("case %s, run %d of %d" % (CASE_TITLES[7], i + 1, self.runs))
-            attempts.append(self.follow_run(log, n, row))
+            attempts.append(self.follow_run(log, n))
         problems = self.best_of(row, attempts, size)
         row.wc = self.limit("wc", log)
         base = self.rows.get(1)
@@ -704,7 +712,7 @@ class Bench:
                      ("%.3fs" % limit if limit is not None else "(needs case 1)"))], problems)
         return row, problems
 
-    def follow_run(self, log, n, row):
+    def follow_run(self, log, n):
         """Case 7, one run: follow an empty file, append the corpus, time until all is out."""
         run_dir = self.new_run_dir()
         live = run_dir / "access.log"
@@ -750,8 +758,6 @@ class Bench:
         stdout = (run_dir / "stdout.txt").read_text(errors="replace")
         sproblems, summary = summary_problems(stdout, n)
         problems += sproblems
-        if summary is not None:
-            row.events = summary[0]
         if not problems:
             final = count_lines([output])
             if final != n:
@@ -763,7 +769,7 @@ class Bench:
         self.done(run_dir)
         # Wall from the start of the append; CPU and RSS cover the shipper's whole life.
         m.wall = wall if wall is not None else float("inf")
-        return m, problems, extra
+        return m, problems, extra, summary and summary[0]
 
     def case8(self):
         seconds = TAIL_SECONDS if not self.args.quick else 5
@@ -778,9 +784,9 @@ class Bench:
         good = [r for r in results if not r[1] and r[2].get("samples")]
         for _, problems, _, _, _ in results:
             if problems:
-                row.notes.append("run failed: " + "; ".join(problems))
+                row.notes.append("a run failed verification: " + problems[0])
         pool = good or results
-        m, problems, stats, written, _ = min(pool, key=lambda r: r[2].get("p99_ms", math.inf))
+        m, _, stats, written, _ = min(pool, key=lambda r: r[2].get("p99_ms", math.inf))
         row.cpu, row.rss_mb = m.cpu, m.rss_kb * 1024 / MB
         row.events = stats.get("events")
         row.p99 = stats.get("p99_ms")
@@ -792,7 +798,7 @@ class Bench:
         if len(results) > 1:
             row.notes.append("p99 of each run (ms): " + " ".join(
                 "%.1f" % r[2]["p99_ms"] if "p99_ms" in r[2] else "-" for r in results))
-        problems = problems if not good else []
+        problems = [p for r in results for p in r[1]]
         judge(row, [("p99", row.p99, 100, "p99 ≤ 100ms")], problems)
         if row.p99 is not None:
             row.result += " (p50 %.1f, p99 %.1f ms)" % (stats["p50_ms"], stats["p99_ms"])
@@ -854,8 +860,8 @@ class Bench:
         lines = self.combined_lines * 10
         need = lines * 221 * 2.4 / 1e9
         free = shutil.disk_usage(OUT_DIR).free / 1e9
-        note("--flat: case 4 at %d lines needs about %.1f GB of disk (corpus %.1f GB cached under "
-             "%s, its .gz, and one run's output at a time); %.1f GB free"
+        note("--flat: case 4 at %d lines needs about %.1f GB of disk (the corpus, %.1f GB, cached "
+             "under %s, and one run's output at a time); %.1f GB free"
              % (lines, need, lines * 221 / 1e9, CORPUS_DIR, free))
         if free < need:
             die("not enough free disk for --flat")
@@ -997,6 +1003,10 @@ def main(argv=None):
     if args.runs < 1:
         ap.error("--runs must be at least 1")
 
+    def stop(signum, _frame):
+        raise SystemExit("run.py: stopped by signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, stop)  # so that the children are ended and .out is cleaned
     generator = load_generator()
     if not args.no_build:
         build(args)
@@ -1026,9 +1036,12 @@ def main(argv=None):
             bench.rows["flat"] = row
             failures += ["flat: %s" % p for p in problems]
     finally:
+        for pid in list(SPAWNED):
+            if alive(pid):
+                kill_quietly(pid)
+        bench.close()
         for proc in list(LIVE):
             kill_quietly(proc.pid)
-        bench.close()
 
     report = "\n".join(header) + "\n\n" + render(list(bench.rows.values()))
     if failures:

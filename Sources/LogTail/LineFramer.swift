@@ -32,7 +32,8 @@ final class LineFramer {
     ///
     /// - Parameters:
     ///   - buffer: holds the file's carry in `0..<prefix` (the caller copied `state.carry` there),
-    ///     then the newly read bytes in `prefix..<count`.
+    ///     then the newly read bytes in `prefix..<count`. The carry is at most `maxLineBytes + 1`
+    ///     bytes (a line at the cap and its CR), so the buffer needs that much room besides a read.
     ///   - dataOffset: file offset of `buffer[prefix]` (decompressed offset for gzip).
     ///   - flushTail: emit an unterminated tail as a line too (end of file in `--once`, rotation,
     ///     partial-line timeout).
@@ -88,7 +89,9 @@ final class LineFramer {
             return
         }
         state.carryOffset = offset(position)
-        if tail >= maxLineBytes {
+        // A tail of maxLineBytes + 1 ending in CR may still be a line of exactly the cap.
+        let mayFit = tail <= maxLineBytes || (tail == maxLineBytes + 1 && buffer[count - 1] == 0x0D)
+        if !mayFit {
             state.carry.append(UnsafeRawBufferPointer(start: buffer + position, count: maxLineBytes))
             state.skipping = true
         } else {
@@ -96,7 +99,20 @@ final class LineFramer {
         }
     }
 
+    /// NUL bytes dropped from the start of lines so far (a writer without O_APPEND after a
+    /// copytruncate leaves a run of them).
+    private(set) var nulBytesSkipped = 0
+
     private func record(start: Int, end: Int, offset: Int64, cut: Bool) {
+        var start = start
+        var offset = offset
+        if start < end && lineBase[start] == 0 {
+            let first = start
+            while start < end && lineBase[start] == 0 { start += 1 }
+            nulBytesSkipped += start - first
+            offset += Int64(start - first)
+            if start == end { return }
+        }
         starts.append(start)
         ends.append(end)
         offsets.append(offset)

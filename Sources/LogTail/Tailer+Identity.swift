@@ -18,6 +18,12 @@ extension Tailer {
         for entry in found {
             let key = FileKey(device: entry.stat.device, inode: entry.stat.inode)
             present.insert(key)
+            if let file = files[key], !file.isOpen,
+               file.path != entry.path || file.lastSize != entry.stat.size
+                || file.lastModified != entry.stat.modifiedNanos {
+                // A finished archive's inode now belongs to a new file.
+                files[key] = nil
+            }
             if let file = files[key] {
                 if file.path != entry.path {
                     logger.info("file renamed", ["input": options.input, "from": file.path, "to": entry.path])
@@ -61,7 +67,14 @@ extension Tailer {
         _ = identify(file, fresh: false, firstSeen: firstDiscovery)
     }
 
-    enum Identification { case attached, waiting, failed }
+    enum Identification {
+        case attached
+        /// Not identifiable yet: empty, or the same head as an open file; tried again next pass.
+        case notYet
+        /// An archive still being written: a `--once` run waits for it (up to `gzipSettle`).
+        case waiting
+        case failed
+    }
 
     /// Works out which file this is (by its head's fingerprint, or device and inode for a short file),
     /// attaches the progress it continues, and positions the reader.
@@ -69,7 +82,7 @@ extension Tailer {
         guard let st = try? Sys.fstat(file.fd, path: file.path) else { return .waiting }
         if file.kind == .undecided {
             if st.size < 2 && !(st.size == 1 && wallSeconds() - Double(st.modifiedNanos) / 1e9 > 1) {
-                return .waiting
+                return .notYet
             }
             file.kind = HeadReader.isGzip(fd: file.fd, path: file.path) ? .gzip : .plain
         }
@@ -91,9 +104,16 @@ extension Tailer {
         var resumeAt: Int64 = 0
         var restored = false
         var attach: Progress?
+        var sameAs: String?
+        var markDirty = false
+        var retire: String?
         let decision: Identification = progressLock.withLock {
             if !fresh, let existing = progressByKey[key] {
-                if !existing.detached { return .waiting }  // the same content is open under another name
+                if !existing.detached {
+                    // The same content is open under another name (a copy, or a rotation in progress).
+                    sameAs = existing.path
+                    return .notYet
+                }
                 if full || prefixMatches(existing.fingerprint, head: head.bytes) {
                     existing.detached = false
                     existing.path = file.path
@@ -107,8 +127,15 @@ extension Tailer {
                                                                      head: head.bytes) {
                 resumeAt = row.offset
                 restored = true
+            } else if !fresh, full, let row = rows[file.identityKey],
+                      prefixMatches(row.fingerprint, row.fingerprintLength, head: head.bytes) {
+                // A short file that grew past fingerprintBytes while the shipper was stopped.
+                resumeAt = row.offset
+                restored = true
+                retire = file.identityKey
             } else if !fresh && firstSeen && options.startAt == .end && file.kind == .plain {
                 resumeAt = st.size
+                markDirty = true  // commit the skip, or a restart would skip again past new lines
             }
             let progress = Progress(id: nextProgressID, key: key, fingerprint: fingerprint, device: file.device,
                                     inode: file.inode, path: file.path, offset: resumeAt)
@@ -116,8 +143,15 @@ extension Tailer {
             if let previous = progressByKey[key], previous !== progress { previous.detached = true }
             progresses[progress.id] = progress
             progressByKey[key] = progress
+            if markDirty { progress.dirty = true }
+            if let retire { progress.retiredKeys.append(retire) }
             attach = progress
             return .attached
+        }
+        if let sameAs {
+            report("file starts with the same bytes as an open file; it is read once that one is released "
+                   + "(raise fingerprintBytes if they are different files)", path: file.path,
+                   error: "same first \(head.bytes.count) bytes as \(sameAs)", failure: false, level: .warning)
         }
         guard decision == .attached, let progress = attach else { return decision }
         file.progress = progress

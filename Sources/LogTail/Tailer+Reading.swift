@@ -11,7 +11,7 @@ extension Tailer {
             switch identify(file, fresh: false, firstSeen: false) {
             case .attached: break
             case .waiting: return .waiting
-            case .failed: return .idle
+            case .notYet, .failed: return .idle
             }
         }
         guard let st = try? Sys.fstat(file.fd, path: file.path) else { return .idle }
@@ -90,6 +90,13 @@ extension Tailer {
         let lineCount = framer.lineCount
         if lineCount == 0 { return }
         counters.lines.add(lineCount, ordering: .relaxed)
+        if framer.nulBytesSkipped != reportedNulBytes {
+            logger.warning("NUL bytes skipped at the start of lines (a writer without O_APPEND after copytruncate?)",
+                           ["input": options.input, "path": file.path,
+                            "bytes": String(framer.nulBytesSkipped - reportedNulBytes)])
+            counters.nulBytes.add(framer.nulBytesSkipped - reportedNulBytes, ordering: .relaxed)
+            reportedNulBytes = framer.nulBytesSkipped
+        }
         for i in 0..<lineCount where framer.truncated.base[i] {
             counters.truncatedLines.add(1, ordering: .relaxed)
             logger.warning("line longer than maxLineBytes was cut", ["input": options.input, "path": file.path,

@@ -28,6 +28,7 @@ public final class Tailer: @unchecked Sendable {
     var progressByKey: [String: Progress] = [:]
     var nextProgressID: UInt32 = 1
     var firstDiscovery = true
+    var reportedNulBytes = 0
     var reportedProblems = Set<String>()
     private let stopping = Atomic<Bool>(false)
     var lastDiscovery: UInt64 = 0
@@ -44,7 +45,7 @@ public final class Tailer: @unchecked Sendable {
         self.logger = logger
         discovery = Discovery(patterns: options.paths.map { Path.absolute($0) }, excludes: options.exclude)
         framer = LineFramer(maxLineBytes: options.maxLineBytes)
-        workCapacity = framer.maxLineBytes + options.readBufferBytes
+        workCapacity = framer.maxLineBytes + 1 + options.readBufferBytes
         work = .allocate(capacity: workCapacity)
         for row in try store.load(input: options.input) { rows[row.key] = row }
     }
@@ -169,10 +170,11 @@ public final class Tailer: @unchecked Sendable {
     }
 
     /// Logs a problem with a file once (until it changes), and counts it as a failure.
-    func report(_ message: String, path: String, error: String, failure: Bool = true) {
+    func report(_ message: String, path: String, error: String, failure: Bool = true,
+                level: LogLevel = .error) {
         let key = "\(path)\u{0}\(error)"
         guard reportedProblems.insert(key).inserted else { return }
-        logger.error(message, ["input": options.input, "path": path, "error": error])
+        logger.log(level, message, ["input": options.input, "path": path, "error": error])
         if failure { failures.append("\(path): \(message): \(error)") }
     }
 }
@@ -183,6 +185,7 @@ public final class TailCounters: Sendable {
     public let bytes = Atomic<Int>(0)
     public let filesOpened = Atomic<Int>(0)
     public let truncatedLines = Atomic<Int>(0)
+    public let nulBytes = Atomic<Int>(0)
     public let commits = Atomic<Int>(0)
 }
 

@@ -150,11 +150,7 @@ struct IdentityTests {
 
 extension IdentityTests {
     @Test(
-        "a new file that reuses the inode of a finished archive is read",
-        .disabled("""
-            bug: discover() treats a new file whose device and inode match a closed .done entry in `files` as \
-            a rename of it and never opens it
-            """)
+        "a new file that reuses the inode of a finished archive is read"
     )
     func inodeOfFinishedArchiveReused() throws {
         let scratch = try Scratch()
@@ -215,11 +211,7 @@ struct StartAtEndTests {
     }
 
     @Test(
-        "with startAt end, lines appended while the shipper was stopped are read after a restart",
-        .disabled("""
-            bug: the skip to the end is never checkpointed (the new Progress is not dirty), so a restart \
-            skips to the new end again and loses the lines written in between
-            """)
+        "with startAt end, lines appended while the shipper was stopped are read after a restart"
     )
     func restartKeepsSkipPosition() throws {
         let scratch = try Scratch()

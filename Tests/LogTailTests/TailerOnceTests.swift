@@ -90,8 +90,7 @@ struct TailerOnceTests {
     }
 
     @Test(
-        "an empty file does not keep a once run from returning",
-        .disabled("bug: identify() returns .waiting for a 0-byte file and run(once: true) loops while a file waits")
+        "an empty file does not keep a once run from returning"
     )
     func emptyFile() throws {
         let scratch = try Scratch()
@@ -185,11 +184,7 @@ struct TailerOnceTests {
     }
 
     @Test(
-        "two files sharing their first fingerprintBytes do not keep a once run from returning",
-        .disabled("""
-            bug: identify() returns .waiting for a file whose fingerprint is attached to another open file, \
-            and run(once: true) loops while a file waits
-            """)
+        "two files sharing their first fingerprintBytes do not keep a once run from returning"
     )
     func sharedHead() throws {
         let scratch = try Scratch()
@@ -204,8 +199,7 @@ struct TailerOnceTests {
     }
 
     @Test(
-        "NUL bytes left by a writer without O_APPEND are skipped and counted",
-        .disabled("bug: DESIGN.md says NUL bytes are skipped and counted; LogTail passes them on inside the line")
+        "NUL bytes left by a writer without O_APPEND are skipped and counted"
     )
     func nulBytesSkipped() throws {
         let scratch = try Scratch()
