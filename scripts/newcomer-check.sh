@@ -17,7 +17,7 @@ cat "$work/second.txt"
 
 python3 - "$work/second.txt" <<'PY'
 import glob, gzip, os, re, sys
-marker = re.compile(r"\b(?:id=app-\d{4}|r=web-\d{4}|\"id\":\"ev-\d{4}\")")
+marker = re.compile(r"(?:\bid=app-\d{4}|\br=web-\d{4}|\"id\":\"ev-\d{4}\")")
 expected = []
 for path in sorted(glob.glob("samples/app/*") + glob.glob("samples/web/*") + glob.glob("samples/events/*")):
     opener = gzip.open if path.endswith(".gz") else open

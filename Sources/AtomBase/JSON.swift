@@ -127,6 +127,34 @@ public enum JSON {
         return count + extra
     }
 
+    /// The escaped length of text known to be valid UTF-8 whose control bytes are only JSON
+    /// whitespace (tab, CR) or none at all, such as JSON this project wrote: its length plus one
+    /// per `"`, `\\` and control byte. Counts eight bytes per step with exact per-byte masks and a
+    /// population count, so a quote-heavy event costs no more than a plain one.
+    @inlinable
+    public static func escapedLengthOfJSON(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let start = bytes.baseAddress else { return 0 }
+        let count = bytes.count
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & low7) &+ low7) | v | low7) }
+        var specials = 0
+        var i = 0
+        while i + 8 <= count {
+            let w = start.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = zeroBytes(w ^ 0x2222_2222_2222_2222)
+            let backslash = zeroBytes(w ^ 0x5C5C_5C5C_5C5C_5C5C)
+            let control = zeroBytes(w & 0xE0E0_E0E0_E0E0_E0E0)
+            specials += (quote | backslash | control).nonzeroBitCount
+            i += 8
+        }
+        while i < count {
+            let b = start.load(fromByteOffset: i, as: UInt8.self)
+            if b == 0x22 || b == 0x5C || b < 0x20 { specials += 1 }
+            i += 1
+        }
+        return count + specials
+    }
+
     /// Appends `bytes` (already valid JSON text) as the inside of a JSON string: the escaping
     /// that turns an event's JSON into the string element of a bulk `data` array.
     @inlinable

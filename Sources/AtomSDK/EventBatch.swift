@@ -1,6 +1,7 @@
 import AtomBase
 
-/// A sealed batch as transports see it: events of one stream, back to back, read-only.
+/// A sealed batch as transports see it: events of one stream, back to back, each followed by a
+/// line feed, read-only.
 ///
 /// The tracker builds batches; a 413 split makes two batches that share the parent's bytes.
 public final class EventBatch: @unchecked Sendable {
@@ -51,6 +52,7 @@ public final class EventBatch: @unchecked Sendable {
             storage.append(string: event)
             ends.append(storage.count)
             dataBytes += AtomWire.escapedLength(storage.slice(start..<storage.count)) + 3
+            storage.append(UInt8(ascii: "\n"))
         }
         let tokens = events.isEmpty ? [] : [TokenRun(token: token, count: events.count)]
         self.init(stream: stream, authKey: authKey, storage: storage, ends: ends, range: 0..<events.count,
@@ -60,9 +62,15 @@ public final class EventBatch: @unchecked Sendable {
     /// Number of events.
     public var count: Int { range.count }
 
-    /// Bytes of the events' JSON texts (not of the request).
+    /// Bytes of the events as JSON lines, each with its line feed (not of the request).
     public var byteCount: Int {
-        range.isEmpty ? 0 : ends[range.upperBound - 1] - start(of: range.lowerBound)
+        range.isEmpty ? 0 : ends[range.upperBound - 1] + 1 - start(of: range.lowerBound)
+    }
+
+    /// The events as JSON lines, each followed by a line feed: one contiguous range of the storage.
+    public var jsonLines: UnsafeRawBufferPointer {
+        range.isEmpty ? UnsafeRawBufferPointer(start: nil, count: 0)
+            : storage.slice(start(of: range.lowerBound)..<(ends[range.upperBound - 1] + 1))
     }
 
     /// The JSON text of event `index` (0-based within this batch); valid while the batch lives.
@@ -89,5 +97,5 @@ public final class EventBatch: @unchecked Sendable {
                           tokens: tokens.slice(events: local), dataBytes: dataBytes)
     }
 
-    private func start(of index: Int) -> Int { index == 0 ? 0 : ends[index - 1] }
+    private func start(of index: Int) -> Int { index == 0 ? 0 : ends[index - 1] + 1 }
 }

@@ -39,30 +39,73 @@ extension Array where Element == TokenRun {
     }
 }
 
-/// Events of one stream stored back to back as JSON texts; a producer fills one, then hands it over.
+/// Events of one stream stored back to back as JSON texts, each followed by a line feed; a
+/// producer fills one, then hands it over.
 ///
 /// Write an event's JSON bytes into `data`, then `commit(token:)` it; `rollback()` drops a
 /// half-written event. `Tracker.track(_:to:)` copies the committed events, so the slab can be
-/// reused (`removeAll()`) as soon as that call returns.
+/// reused (`removeAll()`) as soon as that call returns; `Tracker.submit(_:to:)` takes them over
+/// without a copy and leaves the slab empty with a fresh buffer.
+///
+/// The line feed after each event is not part of it: it lets a JSON-lines transport write a
+/// batch with one system call.
 public final class EventSlab: @unchecked Sendable {
     // Safe to send: a slab has one owner at a time (the producer, then the tracker during
-    // `track`); it is handed over, never used from two threads at once.
+    // `track` or `submit`); it is handed over, never used from two threads at once.
 
-    /// Where the producer writes an event's JSON bytes before committing it.
-    public let data: ByteBuffer
-    private var ends: [Int] = []
-    private var runs: [TokenRun] = []
+    // The state lives behind a pointer, not in stored `var`s: a class property pays a dynamic
+    // exclusivity check on every access, and a slab is touched several times per event.
+    struct State {
+        var data: ByteBuffer
+        var ends: [Int] = []
+        var runs: [TokenRun] = []
+        var sizes: [Int] = []
+        var dataBytes = 1
+        var firstEventNanos: UInt64 = 0
+    }
+
+    private let state: UnsafeMutablePointer<State>
+    private let capacity: Int
+
+    /// Where the producer writes an event's JSON bytes before committing it. `submit` replaces it
+    /// with a fresh buffer, so read it again after submitting.
+    public var data: ByteBuffer { state.pointee.data }
+    var ends: [Int] { state.pointee.ends }
+    var runs: [TokenRun] { state.pointee.runs }
+    /// Length of the bulk `data` text these events make: `[`, `]`, and per event its escaped
+    /// text, two quotes and a comma (the first event's comma is the `]`).
+    public var dataBytes: Int { state.pointee.dataBytes }
+    /// Monotonic time of the first committed event (0 when empty).
+    public var firstEventNanos: UInt64 { state.pointee.firstEventNanos }
 
     /// Creates an empty slab whose buffer starts with room for `capacity` bytes.
     public init(capacity: Int = 64 * 1024) {
-        data = ByteBuffer(capacity: capacity)
+        self.capacity = capacity
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(data: ByteBuffer(capacity: capacity)))
     }
 
-    /// Ends the event written since the last commit, tagging it with `token`.
-    /// An empty event (nothing written) is committed as an empty text; avoid it.
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// Ends the event written since the last commit, tagging it with `token`; measures its escaped
+    /// length. An empty event (nothing written) is committed as an empty text; avoid it.
     public func commit(token: UInt64) {
-        ends.append(data.count)
-        runs.appendToken(token)
+        commit(token: token, escapedSize: JSON.escapedLength(data.slice(committedBytes..<data.count)))
+    }
+
+    /// Ends the event written since the last commit when the producer already knows its escaped
+    /// length (`JSON.escapedLength` of its bytes): nothing is scanned again.
+    public func commit(token: UInt64, escapedSize: Int) {
+        if state.pointee.ends.isEmpty { state.pointee.firstEventNanos = Clock.nanos() }
+        let data = state.pointee.data
+        state.pointee.ends.append(data.count)
+        data.append(UInt8(ascii: "\n"))
+        state.pointee.runs.appendToken(token)
+        state.pointee.sizes.append(escapedSize)
+        state.pointee.dataBytes += escapedSize + 3
     }
 
     /// Drops the bytes written since the last commit.
@@ -71,26 +114,46 @@ public final class EventSlab: @unchecked Sendable {
     }
 
     /// Number of committed events.
-    public var count: Int { ends.count }
+    public var count: Int { state.pointee.ends.count }
 
-    /// Bytes of the committed events.
+    /// Bytes of the committed events as JSON lines, each with its line feed.
     public var byteCount: Int { committedBytes }
 
     /// The tokens of the committed events, run-length encoded in event order.
     public var tokens: [TokenRun] { runs }
 
+    /// The bytes written since the last commit (the event being built).
+    public var pendingBytes: UnsafeRawBufferPointer { data.slice(committedBytes..<data.count) }
+
     /// The JSON bytes of committed event `index`; valid until the slab is changed.
     public func event(at index: Int) -> UnsafeRawBufferPointer {
-        let start = index == 0 ? 0 : ends[index - 1]
+        let start = index == 0 ? 0 : ends[index - 1] + 1
         return data.slice(start..<ends[index])
     }
 
+    /// Escaped length of committed event `index` (see `commit(token:escapedSize:)`).
+    func escapedSize(at index: Int) -> Int { state.pointee.sizes[index] }
+
     /// Forgets every event, keeping the memory for reuse.
     public func removeAll() {
-        data.removeAll()
-        ends.removeAll(keepingCapacity: true)
-        runs.removeAll(keepingCapacity: true)
+        state.pointee.data.removeAll()
+        state.pointee.ends.removeAll(keepingCapacity: true)
+        state.pointee.runs.removeAll(keepingCapacity: true)
+        state.pointee.sizes.removeAll(keepingCapacity: true)
+        state.pointee.dataBytes = 1
+        state.pointee.firstEventNanos = 0
     }
 
-    private var committedBytes: Int { ends.last ?? 0 }
+    /// Moves the committed events out (bytes, ends, tokens, data length) and leaves the slab empty
+    /// with a fresh buffer; bytes written after the last commit are dropped.
+    func take() -> (storage: ByteBuffer, ends: [Int], runs: [TokenRun], dataBytes: Int) {
+        data.count = committedBytes
+        let old = state.pointee
+        state.pointee = State(data: ByteBuffer(capacity: capacity))
+        state.pointee.sizes = old.sizes
+        state.pointee.sizes.removeAll(keepingCapacity: true)
+        return (old.data, old.ends, old.runs, old.dataBytes)
+    }
+
+    private var committedBytes: Int { state.pointee.ends.last.map { $0 + 1 } ?? 0 }
 }

@@ -56,6 +56,20 @@ public final class Tracker: Sendable {
     }
 
     /// Seals every partial batch now (sending is asynchronous).
+    /// Hands the slab's events over as one batch without copying them, when they fit
+    /// `batchSize` and `batchBytes` (a producer that fills slabs up to `limits` makes them fit);
+    /// otherwise they are tracked by copy and cut as `track(_:to:)` does. Blocks like `track` while
+    /// the backlog is full. The slab is left empty (with a fresh buffer) either way.
+    public func submit(_ slab: EventSlab, to stream: StreamID) throws(TrackerError) {
+        try core.submit(slab, to: stream)
+    }
+
+    /// The batch limits in force (after clamping): a producer building its own batches for
+    /// `submit` cuts them at these.
+    public var limits: (batchSize: Int, batchBytes: Int, flushInterval: Double) {
+        (core.options.batchSize, core.options.batchBytes, core.options.flushInterval)
+    }
+
     public func flush() {
         core.flush()
     }

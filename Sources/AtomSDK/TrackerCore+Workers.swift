@@ -79,7 +79,11 @@ extension TrackerCore {
             if lock.withLock({ shutdown }) { return .abandoned }
             attempts += 1
             lock.withLock { counters.sent += 1 }
-            switch transport.send(batch) {
+            let timing = StageClock.shared.enabled
+            let before = timing ? StageClock.threadNanos() : 0
+            let result = transport.send(batch)
+            if timing { StageClock.shared.add(.send, nanos: StageClock.threadNanos() &- before) }
+            switch result {
             case .delivered:
                 finish(batch, outcome: .delivered, attempts: attempts, notify: false)
                 return .done

@@ -65,9 +65,6 @@ final class TrackerCore: @unchecked Sendable {
     func track(_ slab: EventSlab, to id: StreamID) throws(TrackerError) {
         let count = slab.count
         guard count > 0 else { return }
-        var sizes: [Int] = []
-        sizes.reserveCapacity(count)
-        for index in 0..<count { sizes.append(AtomWire.escapedLength(slab.event(at: index)) + 3) }
         let tokens = slab.tokens
 
         lock.lock()
@@ -87,9 +84,40 @@ final class TrackerCore: @unchecked Sendable {
             leftInRun -= 1
             let event = slab.event(at: index)
             let token = tokens[run].token
-            if appendLocked(event, size: sizes[index], token: token, to: stream) { queued = true }
+            if appendLocked(event, size: slab.escapedSize(at: index) + 3, token: token, to: stream) { queued = true }
         }
         if queued { lock.broadcast() }
+    }
+
+    /// Takes the slab's events as one sealed batch, without copying them, when they fit the batch
+    /// limits (or are a single event); otherwise tracks them by copy. The slab is left empty.
+    func submit(_ slab: EventSlab, to id: StreamID) throws(TrackerError) {
+        let count = slab.count
+        guard count > 0 else { return }
+        guard count == 1 || (count <= options.batchSize && slab.dataBytes <= options.batchBytes) else {
+            try track(slab, to: id)
+            slab.removeAll()
+            return
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(streams.indices.contains(id.rawValue), "StreamID from another tracker")
+        let stream = streams[id.rawValue]
+        try admitLocked(events: count, bytes: slab.byteCount, stream: stream.name)
+        if count == 1 && slab.event(at: 0).count > options.hardEventLimit {
+            let event = slab.event(at: 0)
+            queue.push(refusedBatch(event, size: slab.escapedSize(at: 0) + 3, token: slab.tokens[0].token,
+                                    stream: stream))
+            slab.removeAll()
+            lock.broadcast()
+            return
+        }
+        // Anything tracked one by one on this stream goes first, keeping the stream's order.
+        sealLocked(stream)
+        let taken = slab.take()
+        queue.push(EventBatch(stream: stream.name, authKey: stream.authKey, storage: taken.storage,
+                              ends: taken.ends, range: 0..<count, tokens: taken.runs, dataBytes: taken.dataBytes))
+        lock.broadcast()
     }
 
     func track(stream name: String, data: String, authKey: String?, token: UInt64) throws(TrackerError) {
@@ -101,7 +129,7 @@ final class TrackerCore: @unchecked Sendable {
             defer { lock.unlock() }
             let stream = streams[streamIndexLocked(name, authKey: authKey)]
             do throws(TrackerError) {
-                try admitLocked(events: 1, bytes: event.count, stream: name)
+                try admitLocked(events: 1, bytes: event.count + 1, stream: name)  // stored with its line feed
             } catch {
                 return .failure(error)
             }
@@ -162,8 +190,9 @@ final class TrackerCore: @unchecked Sendable {
 
     private func refusedBatch(_ event: UnsafeRawBufferPointer, size: Int, token: UInt64,
                               stream: StreamState) -> EventBatch {
-        let storage = ByteBuffer(capacity: event.count)
+        let storage = ByteBuffer(capacity: event.count + 1)
         storage.append(event)
+        storage.append(UInt8(ascii: "\n"))
         let reason = "event of \(event.count) bytes is larger than the hard limit of "
             + "\(options.hardEventLimit) bytes"
         return EventBatch(stream: stream.name, authKey: stream.authKey, storage: storage,
@@ -258,6 +287,7 @@ final class OpenBatch {
     func append(_ event: UnsafeRawBufferPointer, size: Int, token: UInt64) {
         storage.append(event)
         ends.append(storage.count)
+        storage.append(UInt8(ascii: "\n"))
         runs.appendToken(token)
         dataBytes += size
     }

@@ -8,24 +8,42 @@ import Glibc
 /// flagged, the rest is skipped up to the next LF, so memory stays bounded whatever the input.
 final class LineFramer {
     let maxLineBytes: Int
-    /// Start of the buffer the recorded lines point into.
-    private(set) var lineBase: UnsafeMutablePointer<UInt8>
-    var starts = GrowableArray<Int>(capacity: 2048)
-    var ends = GrowableArray<Int>(capacity: 2048)
-    var offsets = GrowableArray<Int64>(capacity: 2048)
-    var truncated = GrowableArray<Bool>(capacity: 2048)
-    var lineCount: Int { starts.count }
+    /// The line tables, behind a pointer: stored `var`s of a class pay a dynamic exclusivity
+    /// check on every access, and these are touched for every line.
+    struct Tables {
+        var starts = GrowableArray<Int>(capacity: 2048)
+        var ends = GrowableArray<Int>(capacity: 2048)
+        var offsets = GrowableArray<Int64>(capacity: 2048)
+        var truncated = GrowableArray<Bool>(capacity: 2048)
+        var nulBytesSkipped = 0
+        /// Start of the buffer the recorded lines point into.
+        var lineBase: UnsafeMutablePointer<UInt8>
+    }
+
+    private let tables: UnsafeMutablePointer<Tables>
+    var starts: GrowableArray<Int> { tables.pointee.starts }
+    var ends: GrowableArray<Int> { tables.pointee.ends }
+    var offsets: GrowableArray<Int64> { tables.pointee.offsets }
+    var truncated: GrowableArray<Bool> { tables.pointee.truncated }
+    var lineCount: Int { tables.pointee.starts.count }
+    var lineBase: UnsafeMutablePointer<UInt8> { tables.pointee.lineBase }
+    /// NUL bytes dropped from the start of lines so far (a writer without O_APPEND after a
+    /// copytruncate leaves a run of them).
+    var nulBytesSkipped: Int { tables.pointee.nulBytesSkipped }
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = max(maxLineBytes, 16)
-        lineBase = .allocate(capacity: 1)
+        tables = .allocate(capacity: 1)
+        tables.initialize(to: Tables(lineBase: .allocate(capacity: 1)))
     }
 
     deinit {
-        starts.free()
-        ends.free()
-        offsets.free()
-        truncated.free()
+        tables.pointee.starts.free()
+        tables.pointee.ends.free()
+        tables.pointee.offsets.free()
+        tables.pointee.truncated.free()
+        tables.deinitialize(count: 1)
+        tables.deallocate()
     }
 
     /// Frames one read.
@@ -41,11 +59,11 @@ final class LineFramer {
     /// line recorded, and the new tail is left in `state.carry`.
     func frame(_ buffer: UnsafeMutablePointer<UInt8>, prefix: Int, count: Int, dataOffset: Int64,
                state: FramingState, flushTail: Bool) {
-        starts.removeAll()
-        ends.removeAll()
-        offsets.removeAll()
-        truncated.removeAll()
-        lineBase = buffer
+        tables.pointee.starts.removeAll()
+        tables.pointee.ends.removeAll()
+        tables.pointee.offsets.removeAll()
+        tables.pointee.truncated.removeAll()
+        tables.pointee.lineBase = buffer
         @inline(__always) func offset(_ p: Int) -> Int64 { dataOffset + Int64(p - prefix) }
         var position = 0
 
@@ -99,24 +117,21 @@ final class LineFramer {
         }
     }
 
-    /// NUL bytes dropped from the start of lines so far (a writer without O_APPEND after a
-    /// copytruncate leaves a run of them).
-    private(set) var nulBytesSkipped = 0
-
     private func record(start: Int, end: Int, offset: Int64, cut: Bool) {
         var start = start
         var offset = offset
-        if start < end && lineBase[start] == 0 {
+        let base = tables.pointee.lineBase
+        if start < end && base[start] == 0 {
             let first = start
-            while start < end && lineBase[start] == 0 { start += 1 }
-            nulBytesSkipped += start - first
+            while start < end && base[start] == 0 { start += 1 }
+            tables.pointee.nulBytesSkipped += start - first
             offset += Int64(start - first)
             if start == end { return }
         }
-        starts.append(start)
-        ends.append(end)
-        offsets.append(offset)
-        truncated.append(cut)
+        tables.pointee.starts.append(start)
+        tables.pointee.ends.append(end)
+        tables.pointee.offsets.append(offset)
+        tables.pointee.truncated.append(cut)
     }
 }
 

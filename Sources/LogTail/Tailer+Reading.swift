@@ -26,10 +26,17 @@ extension Tailer {
             }
             let room = min(options.readBufferBytes, workCapacity - prefix)
             let n: Int
+            let timing = StageClock.shared.enabled
+            var mark = timing ? StageClock.threadNanos() : 0
             switch readSource(file, into: work + prefix, room: room, st: st, once: once) {
             case .bytes(let count): n = count
             case .end: n = 0
             case .wait: return gotData ? .data : .waiting
+            }
+            if timing {
+                let now = StageClock.threadNanos()
+                StageClock.shared.add(.read, nanos: now &- mark)
+                mark = now
             }
             if n == 0 { break }
             gotData = true
@@ -39,6 +46,7 @@ extension Tailer {
             counters.bytes.add(n, ordering: .relaxed)
             framer.frame(work, prefix: prefix, count: prefix + n, dataOffset: file.readOffset - Int64(n),
                          state: file.framing, flushTail: false)
+            if timing { StageClock.shared.add(.split, nanos: StageClock.threadNanos() &- mark) }
             deliver(file, consumer: consumer)
         }
         if !gotData { flushTailIfDue(file, consumer: consumer, once: once, stat: st) }

@@ -145,6 +145,7 @@ public final class Shipper: @unchecked Sendable {
         }
         for tailer in tailers { tailer.stop() }
         done.forEach { $0.wait() }
+        for pipeline in pipelines { pipeline.submitAll() }
         tracker.flush()
         let unsettled = tracker.stop(deadline: config.shutdownTimeout)
         commitAll()

@@ -8,11 +8,13 @@ enum Command {
 
     static let usage = """
         usage:
-          atom-shipper run --config FILE [--once] [--log-level LEVEL]
+          atom-shipper run --config FILE [--once] [--log-level LEVEL] [--stage-times]
               Follow the config's inputs and deliver their lines until SIGINT or SIGTERM.
               --once  read what exists now (last lines without a newline included), wait until
                       every event is delivered, checkpoint, print a summary and exit: 0 when all
                       was delivered, 1 when a batch was dead-lettered or a file could not be read.
+              --stage-times  print the CPU seconds spent per pipeline stage (read, split, parse,
+                      encode, batch, send) with the summary.
           atom-shipper check --config FILE
               Validate the config; print every problem with its key path. Exit 0 when valid.
           atom-shipper --version
@@ -23,6 +25,7 @@ enum Command {
         var config: String?
         var once = false
         var logLevel: LogLevel?
+        var stageTimes = false
     }
 
     struct UsageError: Error {
@@ -41,6 +44,8 @@ enum Command {
                 options.config = value
             case "--once":
                 options.once = true
+            case "--stage-times":
+                options.stageTimes = true
             case "--log-level":
                 guard let value = rest.popFirst(), let level = LogLevel(name: value) else {
                     return .failure(UsageError(message: "--log-level takes debug, info, warn or error"))
@@ -97,6 +102,7 @@ enum Command {
         }
 
         let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
+        if options.stageTimes { StageClock.shared.enable() }
         if !options.once { Signals.block() }
         let shipper: Shipper
         do {
@@ -107,6 +113,10 @@ enum Command {
         }
         let summary = options.once ? shipper.runOnce() : shipper.runUntilSignalled()
         write(summary.text)
+        if options.stageTimes {
+            let stages = StageClock.shared.seconds.map { "\($0.0.name) \(($0.1 * 1000).rounded() / 1000)" }
+            write("stage CPU seconds: " + stages.joined(separator: ", "))
+        }
         return options.once ? summary.exitStatus : 0
     }
 

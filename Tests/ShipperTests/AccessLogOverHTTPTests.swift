@@ -36,7 +36,7 @@ struct AccessLogOverHTTPTests {
           atom: { endpoint: "\(receiver.endpoint)" },
           checkpoints: { path: "state/checkpoints.sqlite" },
           deadLetter: { path: "state/dead.jsonl" },
-          tracker: { batchSize: 300, flushIntervalMs: 200 },
+          tracker: { batchSize: 300, batchBytes: 16384, flushIntervalMs: 200 },
           inputs: [{
             name: "web",
             paths: ["access.log"],
@@ -52,6 +52,9 @@ struct AccessLogOverHTTPTests {
         let result = try ShipperBinary.run(["run", "--once", "--config", config])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(receiver.authFailures == 0)
+        // Batches are cut by the pipeline at the byte limit of the request's data string.
+        #expect(receiver.requests.allSatisfy { ($0.data?.utf8.count ?? 0) <= 16384 })
+        #expect(receiver.requests.contains { ($0.data?.utf8.count ?? 0) > 12000 }, "batches are filled")
 
         let okEvents = receiver.events(stream: "web_ok").map(decode)
         let errorEvents = receiver.events(stream: "web_errors").map(decode)

@@ -1,0 +1,109 @@
+import AtomBase
+import Testing
+
+/// Escaping is checked against a plain one-byte-at-a-time reference written here, for texts that
+/// put every kind of byte at every position of the eight-byte words the fast paths use.
+@Suite("JSON escaping")
+struct JSONEscapingTests {
+    /// Scalars of `bytes` where each byte that does not start a valid sequence becomes one U+FFFD
+    /// (the shipper's documented rule: one replacement per bad byte, like `\u00XX` per byte in
+    /// escape mode). A sequence is valid when Swift's validating decoder takes it as one scalar.
+    func scalarsReplacingEachBadByte(_ bytes: [UInt8]) -> [Unicode.Scalar] {
+        var result: [Unicode.Scalar] = []
+        var i = 0
+        while i < bytes.count {
+            var taken = false
+            for length in 1...4 where i + length <= bytes.count {
+                if let text = String(validating: bytes[i..<(i + length)], as: UTF8.self), text.unicodeScalars.count == 1,
+                   let scalar = text.unicodeScalars.first {
+                    result.append(scalar)
+                    i += length
+                    taken = true
+                    break
+                }
+            }
+            if !taken {
+                result.append("\u{FFFD}")
+                i += 1
+            }
+        }
+        return result
+    }
+
+    /// The reference: RFC 8259 escaping, each invalid UTF-8 byte replaced by U+FFFD.
+    func reference(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for scalar in scalarsReplacingEachBadByte(bytes) {
+            switch scalar {
+            case "\"": out += Array("\\\"".utf8)
+            case "\\": out += Array("\\\\".utf8)
+            case "\n": out += Array("\\n".utf8)
+            case "\r": out += Array("\\r".utf8)
+            case "\t": out += Array("\\t".utf8)
+            case "\u{08}": out += Array("\\b".utf8)
+            case "\u{0C}": out += Array("\\f".utf8)
+            default:
+                if scalar.value < 0x20 {
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array("\\u00".utf8) + [hex[Int(scalar.value >> 4)], hex[Int(scalar.value & 0xF)]]
+                } else {
+                    out += Array(String(scalar).utf8)
+                }
+            }
+        }
+        return out
+    }
+
+    static let pieces: [[UInt8]] = [
+        Array("plain".utf8), [0x22], [0x5C], [0x0A], [0x09], [0x01], [0x1F], [0x7F],
+        Array("é".utf8), Array("日本".utf8), Array("😀".utf8), [0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80],
+    ]
+
+    /// Every piece at every offset 0...9 inside filler, so each lands in every lane of a word.
+    static var texts: [[UInt8]] {
+        var result: [[UInt8]] = []
+        for piece in pieces {
+            for offset in 0..<10 {
+                result.append(Array(repeating: UInt8(ascii: "a"), count: offset) + piece + Array("tail-of-text".utf8))
+            }
+        }
+        result.append(Array(Self.pieces.joined()))
+        return result
+    }
+
+    @Test("appendEscaped matches the reference for every byte kind at every word offset")
+    func escapingMatchesReference() {
+        for text in Self.texts {
+            let out = ByteBuffer()
+            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            #expect(out.array == reference(text), "text \(text)")
+        }
+    }
+
+    @Test("escapedLength equals the length appendEscaped writes")
+    func escapedLengthMatches() {
+        for text in Self.texts {
+            let out = ByteBuffer()
+            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            #expect(text.withUnsafeBytes { JSON.escapedLength($0) } == out.count, "text \(text)")
+        }
+    }
+
+    @Test("the quick count for JSON text equals the full one on escaped output and on JSON with tabs")
+    func quickCountMatches() {
+        var samples: [[UInt8]] = []
+        for text in Self.texts {
+            let out = ByteBuffer()
+            out.append(UInt8(ascii: "\""))
+            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            out.append(UInt8(ascii: "\""))
+            samples.append(out.array)
+        }
+        samples.append(Array("{\"a\":\t1,\r\"b\" : [\"x\\\"y\", null]}".utf8))
+        for sample in samples {
+            let full = sample.withUnsafeBytes { JSON.escapedLength($0) }
+            let quick = sample.withUnsafeBytes { JSON.escapedLengthOfJSON($0) }
+            #expect(quick == full, "sample \(String(decoding: sample, as: UTF8.self))")
+        }
+    }
+}
