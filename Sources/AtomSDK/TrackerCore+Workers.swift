@@ -30,13 +30,22 @@ extension TrackerCore {
         return nil
     }
 
+    /// Seals partial batches as they pass the flush interval. It sleeps on a condition of its own:
+    /// on the shared one, every batch queued or settled would wake it.
     private func timerLoop() {
-        lock.lock()
-        defer { lock.unlock() }
-        while !shutdown {
-            let next = sealExpiredLocked(now: Clock.nanos())
-            lock.wait(untilNanos: next)
+        while true {
+            let next: UInt64? = lock.withLock { shutdown ? nil : sealExpiredLocked(now: Clock.nanos()) }
+            guard let next else { return }
+            timerWake.lock()
+            if !timerStopped { timerWake.wait(untilNanos: next) }
+            timerWake.unlock()
         }
+    }
+
+    /// Wakes the timer so that it sees `shutdown`.
+    func stopTimer() {
+        timerWake.withLock { timerStopped = true }
+        timerWake.broadcast()
     }
 
     // MARK: Delivery
@@ -224,6 +233,7 @@ extension TrackerCore {
         }
         shutdown = true
         lock.broadcast()
+        stopTimer()
         while callbacksRunning > 0 { lock.wait() }
         return backlogEvents
     }
@@ -235,6 +245,7 @@ extension TrackerCore {
             shutdown = true
             lock.broadcast()
         }
+        stopTimer()
     }
 
     func waitUntilIdle(timeout: Double) -> Bool {

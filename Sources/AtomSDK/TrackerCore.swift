@@ -14,6 +14,9 @@ final class TrackerCore: @unchecked Sendable {
     let onError: (@Sendable (DeliveryError) -> Void)?
     let random: @Sendable () -> Double
     let lock = ConditionLock()
+    /// The flush timer's own condition (see `timerLoop`), and whether it must end.
+    let timerWake = ConditionLock()
+    var timerStopped = false
 
     private var streams: [StreamState] = []
     private var streamIDs: [String: Int] = [:]
