@@ -49,9 +49,25 @@ public enum AtomWire {
 
     /// As `bulkBody(_:into:)`, building D in `scratch` (cleared first) so a caller can reuse it.
     static func bulkBody(_ batch: EventBatch, into out: ByteBuffer, scratch: ByteBuffer) {
-        scratch.removeAll()
-        appendData(batch, to: scratch)
-        appendBody(stream: batch.stream, data: scratch.bytes, authKey: batch.authKey, bulk: true, to: out)
+        // The body holds D escaped once more. Rather than escaping D (dense with the first
+        // escaping's backslashes), each event is escaped twice in one pass; D itself is built
+        // only when its HMAC is needed.
+        out.append(string: "{\"table\":")
+        JSON.appendQuoted(batch.stream, to: out)
+        out.append(string: ",\"data\":\"[")
+        for index in 0..<batch.count {
+            out.append(string: index == 0 ? "\\\"" : "\\\",\\\"")
+            JSON.appendDoubleEscaped(batch.event(at: index), to: out)
+        }
+        out.append(string: batch.count == 0 ? "]\"" : "\\\"]\"")
+        if let authKey = batch.authKey, !authKey.isEmpty {
+            scratch.removeAll()
+            appendData(batch, to: scratch)
+            out.append(string: ",\"auth\":\"")
+            out.append(string: hmacSHA256Hex(key: authKey, data: scratch.bytes))
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(string: ",\"bulk\":true}")
     }
 
     /// Appends D for `batch`: `[` + each event escaped once as a JSON string, comma separated + `]`.

@@ -10,7 +10,7 @@ public struct TrackerOptions: Sendable {
     /// Worker threads sending batches, so at most this many requests are in flight.
     public var workers = 2
     /// Bytes of events waiting or in flight across streams; `track` blocks beyond it.
-    public var backlogBytes = 8 << 20
+    public var backlogBytes = 4 << 20
     /// Events waiting or in flight across streams; `track` blocks beyond it.
     public var backlogEvents = 500_000
     /// false: `track` waits at most `enqueueTimeout` for room, then throws `backlogFull`.

@@ -75,7 +75,7 @@ public enum ConfigLoader {
         tracker.batchBytes = w.int(t, "batchBytes", default: 64 * 1024, min: 1024, max: TrackerOptions.maxBatchBytes)
         tracker.flushInterval = w.millis(t, "flushIntervalMs", defaultSeconds: 10, min: 1)
         tracker.workers = w.int(t, "workers", default: 2, min: 1, max: 64)
-        tracker.backlogBytes = w.int(t, "backlogBytes", default: 8 << 20, min: 1 << 16)
+        tracker.backlogBytes = w.int(t, "backlogBytes", default: 4 << 20, min: 1 << 16)
         tracker.backlogEvents = w.int(t, "backlogEvents", default: 500_000, min: 1)
         if let t {
             let r = w.object(t["retry"], at: "tracker.retry", allowed: ["forever", "maxCount", "maxTimeMs",

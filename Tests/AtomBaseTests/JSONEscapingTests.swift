@@ -106,4 +106,17 @@ struct JSONEscapingTests {
             #expect(quick == full, "sample \(String(decoding: sample, as: UTF8.self))")
         }
     }
+
+    @Test("double escaping in one pass equals escaping twice")
+    func doubleEscapingMatches() {
+        for text in Self.texts {
+            let once = ByteBuffer()
+            text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
+            let twice = ByteBuffer()
+            JSON.appendEscaped(once.bytes, to: twice)
+            let direct = ByteBuffer()
+            text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
+            #expect(direct.array == twice.array, "text \(text)")
+        }
+    }
 }
