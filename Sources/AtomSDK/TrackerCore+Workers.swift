@@ -173,6 +173,7 @@ extension TrackerCore {
             logger.warning("batch dead-lettered", [
                 "stream": batch.stream, "events": String(batch.count),
                 "status": status.map(String.init) ?? "none", "reason": reason,
+                "deadLetter": deadLetters?.path ?? "none",
             ])
             writeDeadLetter(batch, status: status, reason: reason)
             if notify, onError != nil {

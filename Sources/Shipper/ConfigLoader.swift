@@ -176,7 +176,11 @@ public enum ConfigLoader {
             do {
                 _ = try EventMapper(spec: mapping)
             } catch {
-                w.fail("\(path).\(error.keyPath)", error.message)
+                // A registered parser's options sit beside its type in the config.
+                var keyPath = error.keyPath
+                if keyPath.hasPrefix("parser.options.") { keyPath = "parser." + keyPath.dropFirst("parser.options.".count) }
+                if keyPath == "parser.name" { keyPath = "parser.type" }
+                w.fail("\(path).\(keyPath)", error.message)
             }
         }
         return ShipperConfig.Input(tail: tail, mapping: mapping)

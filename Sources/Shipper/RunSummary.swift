@@ -18,6 +18,7 @@ public struct RunSummary: Sendable {
         public var delivered: Int
         public var deadLettered: Int
         public var batches: Int
+        public var rejectedBatches: Int
     }
 
     public var seconds: Double
@@ -43,7 +44,8 @@ public struct RunSummary: Sendable {
         }
         for stream in streams {
             lines.append("stream \(stream.name): \(stream.delivered) delivered, \(stream.deadLettered) dead-lettered "
-                         + "in \(stream.batches) batches")
+                         + "in \(stream.batches) batches"
+                         + (stream.rejectedBatches > 0 ? " (\(stream.rejectedBatches) batches rejected)" : ""))
         }
         for failure in failures { lines.append("failed: \(failure)") }
         lines.append("done in \(seconds) s: \(delivered) events delivered, \(deadLettered) dead-lettered, "
@@ -66,7 +68,7 @@ extension Shipper {
             counts.keys.sorted().map { name in
                 let c = counts[name] ?? StreamLedger.Counts()
                 return RunSummary.Stream(name: name, delivered: c.delivered, deadLettered: c.deadLettered,
-                                         batches: c.batches)
+                                         batches: c.batches, rejectedBatches: c.rejectedBatches)
             }
         }
         return RunSummary(seconds: seconds, inputs: inputs, streams: streams,

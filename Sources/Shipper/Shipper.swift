@@ -68,9 +68,11 @@ public final class Shipper: @unchecked Sendable {
                 }
             },
             onError: { failure in
-                logger.error("batch rejected and written to the dead-letter file",
-                             ["stream": failure.stream, "status": failure.status.map(String.init) ?? "none",
-                              "reason": failure.message, "deadLetter": config.deadLetterPath])
+                // Once per rejected or given-up batch; the tracker has logged it and written it to
+                // the dead-letter file.
+                streams.counts.withLock { counts in
+                    counts[failure.stream, default: StreamLedger.Counts()].rejectedBatches += 1
+                }
             })
 
         var tailers: [Tailer] = []
@@ -183,6 +185,8 @@ final class StreamLedger: Sendable {
         var delivered = 0
         var deadLettered = 0
         var batches = 0
+        /// Batches the endpoint rejected (the error callback's count).
+        var rejectedBatches = 0
     }
 
     let counts = Mutex<[String: Counts]>([:])

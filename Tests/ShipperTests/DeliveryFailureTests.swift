@@ -42,9 +42,13 @@ struct DeliveryFailureTests {
         // 250 bad events in batches of at most 100: three batches, each dead-lettered and reported once.
         let badBatches = receiver.requests.filter { $0.table == "bad" }.count
         #expect(badBatches == 3)
-        let rejections = result.stderr.components(separatedBy: "\n").filter { $0.contains("batch rejected") }
+        let rejections = result.stderr.components(separatedBy: "\n").filter { $0.contains("batch dead-lettered") }
         #expect(rejections.count == badBatches)
-        #expect(rejections.allSatisfy { $0.contains("stream=bad") && $0.contains("status=400") })
+        #expect(rejections.allSatisfy { $0.contains("stream=bad") && $0.contains("status=400")
+                                          && $0.contains("dead.jsonl") })
+        // The shipper's error callback fired once per rejected batch (its count is in the summary).
+        #expect(result.stdout.contains("stream bad: 0 delivered, 250 dead-lettered in 3 batches (3 batches rejected)"),
+                "stdout: \(result.stdout)")
         let deadLetters = try fileLines(dir.file("state/dead.jsonl")).map(decode)
         #expect(deadLetters.count == badBatches)
         #expect(deadLetters.allSatisfy { $0["stream"] as? String == "bad" && $0["status"] as? Int == 400 })
