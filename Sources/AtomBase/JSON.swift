@@ -14,11 +14,16 @@ public enum JSON {
     ///
     /// Writes through a raw pointer into room reserved per 4 KiB segment (the worst case is six
     /// bytes out per byte in), eight plain bytes per step.
-    @inlinable
+    ///
+    /// - Returns: how many `"`, `\\` and control bytes it wrote (none: escaping removes control
+    ///   bytes), so that the output's own escaped length is its byte count plus this, without
+    ///   another pass.
+    @inlinable @discardableResult
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer,
-                                     invalid: InvalidUTF8 = .replace) {
-        guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+                                     invalid: InvalidUTF8 = .replace) -> Int {
+        guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
         let count = bytes.count
+        var specials = 0
         var i = 0
         while i < count {
             let segmentEnd = min(count, i + 4096)
@@ -46,6 +51,7 @@ public enum JSON {
                         dst += 1
                     } else {
                         dst = writeEscape(b, at: dst)
+                        specials += b == 0x22 || b == 0x5C ? 2 : 1  // the backslash, and `"` or `\\`
                     }
                     i += 1
                     continue
@@ -57,11 +63,13 @@ public enum JSON {
                     i += length
                 } else {
                     dst = writeInvalid(b, at: dst, invalid: invalid)
+                    if invalid == .escape { specials += 1 }
                     i += 1
                 }
             }
             out.count = dst - out.base
         }
+        return specials
     }
 
     /// Appends `bytes` escaped twice, as if `appendEscaped` ran on its own output: what an event's
@@ -181,11 +189,18 @@ public enum JSON {
     @inlinable @inline(__always)
     static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? 0x30 + n : 0x57 + n }
 
+    /// How many `"`, `\\` and control bytes `bytes` holds: what escaping it once more adds (for
+    /// text like `escapedLengthOfJSON` takes).
+    @inlinable
+    public static func specialCount(_ bytes: UnsafeRawBufferPointer) -> Int {
+        escapedLengthOfJSON(bytes) - bytes.count
+    }
+
     /// Appends `bytes` (already valid JSON text) as the inside of a JSON string: the escaping
     /// that turns an event's JSON into the string element of a bulk `data` array.
     @inlinable
     public static func appendEscapedJSON(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
-        appendEscaped(bytes, to: out, invalid: .replace)
+        _ = appendEscaped(bytes, to: out, invalid: .replace)
     }
 
     /// How many of the 8 bytes at `p` come before the first one that escaping must look at
@@ -312,7 +327,7 @@ public enum JSON {
         let out = ByteBuffer(capacity: value.utf8.count + 8)
         out.append(UInt8(ascii: "\""))
         var copy = value
-        copy.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: out) }
+        copy.withUTF8 { _ = appendEscaped(UnsafeRawBufferPointer($0), to: out) }
         out.append(UInt8(ascii: "\""))
         return out.string
     }
@@ -321,7 +336,7 @@ public enum JSON {
     public static func appendQuoted(_ value: String, to out: ByteBuffer) {
         out.append(UInt8(ascii: "\""))
         var copy = value
-        copy.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: out) }
+        copy.withUTF8 { _ = appendEscaped(UnsafeRawBufferPointer($0), to: out) }
         out.append(UInt8(ascii: "\""))
     }
 }

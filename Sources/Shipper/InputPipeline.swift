@@ -65,14 +65,11 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
             }
             let slab = slabs[stream]
             let t1 = sample ? Clock.nanos() : 0
-            mapper.encode(into: slab.data)
+            let size = mapper.encode(into: slab.data)
             if sample {
                 sampledParse &+= t1 &- t0
                 sampledEncode &+= Clock.nanos() &- t1
             }
-            // The mapper writes valid UTF-8 with control bytes escaped (JSON lines may keep tab or
-            // CR as whitespace), which the quick count measures exactly.
-            let size = JSON.escapedLengthOfJSON(slab.pendingBytes)
             if slab.count > 0 && (slab.count >= batchSize || slab.dataBytes + size + 3 > batchBytes) {
                 // The slab is a full batch without this event: move the event to the next one.
                 spill.removeAll()

@@ -16,11 +16,17 @@ extension EventMapper {
     ///
     /// Parsed fields come first, in the parser's order, the added fields after them. A JSON line
     /// is copied as it is, with the added fields spliced in before its closing brace.
-    public func encode(into out: ByteBuffer) {
+    ///
+    /// - Returns: the object's length once escaped as a JSON string (what it takes inside a bulk
+    ///   request's `data`), counted while writing rather than by another pass over it.
+    @discardableResult
+    public func encode(into out: ByteBuffer) -> Int {
+        let begin = out.count
         if let object = record.pointee.object {
             encodeObject(object, into: out)
-            return
+            return JSON.escapedLengthOfJSON(out.slice(begin..<out.count))
         }
+        var specials = 0
 
         // A member is one slice of its name's `","name":"` chunk (the quote closing the string
         // before it, the comma, the name, the quote opening a string value), then its value:
@@ -39,19 +45,26 @@ extension EventMapper {
                         let start = chunk.lowerBound + previous.rawValue
                         let value = slice(entry.inLine ? line : scratch, entry.start, entry.count)
                         if entry.isText {
-                            out.append(slice(chunks, start, chunk.upperBound - start))
-                            JSON.appendEscaped(value, to: out, invalid: invalidUTF8)
+                            let prefix = slice(chunks, start, chunk.upperBound - start)
+                            out.append(prefix)
+                            specials += JSON.specialCount(prefix)
+                            specials += JSON.appendEscaped(value, to: out, invalid: invalidUTF8)
                             previous = .string
                         } else {
-                            out.append(slice(chunks, start, chunk.upperBound - 1 - start))
+                            let prefix = slice(chunks, start, chunk.upperBound - 1 - start)
+                            out.append(prefix)
                             out.append(value)
+                            specials += JSON.specialCount(prefix) + JSON.specialCount(value)
                             previous = .json
                         }
                     }
                 }
             }
         }
+        let closingStart = out.count
         appendClosing(after: previous, to: out)
+        specials += JSON.specialCount(out.slice(closingStart..<out.count))
+        return out.count - begin + specials
     }
 
     /// Writes the end of the event: the quote a string value still needs, the added fields (with

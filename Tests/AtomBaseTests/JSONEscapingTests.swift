@@ -75,7 +75,7 @@ struct JSONEscapingTests {
     func escapingMatchesReference() {
         for text in Self.texts {
             let out = ByteBuffer()
-            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
             #expect(out.array == reference(text), "text \(text)")
         }
     }
@@ -84,7 +84,7 @@ struct JSONEscapingTests {
     func escapedLengthMatches() {
         for text in Self.texts {
             let out = ByteBuffer()
-            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
             #expect(text.withUnsafeBytes { JSON.escapedLength($0) } == out.count, "text \(text)")
         }
     }
@@ -95,7 +95,7 @@ struct JSONEscapingTests {
         for text in Self.texts {
             let out = ByteBuffer()
             out.append(UInt8(ascii: "\""))
-            text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
             out.append(UInt8(ascii: "\""))
             samples.append(out.array)
         }
@@ -111,9 +111,9 @@ struct JSONEscapingTests {
     func doubleEscapingMatches() {
         for text in Self.texts {
             let once = ByteBuffer()
-            text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
+            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
             let twice = ByteBuffer()
-            JSON.appendEscaped(once.bytes, to: twice)
+            _ = JSON.appendEscaped(once.bytes, to: twice)
             let direct = ByteBuffer()
             text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
             #expect(direct.array == twice.array, "text \(text)")

@@ -87,7 +87,7 @@ struct WireTests {
                 bytes += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
             }
             let out = ByteBuffer()
-            bytes.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            _ = bytes.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
             let length = bytes.withUnsafeBytes { AtomWire.escapedLength($0) }
             #expect(length == out.count, "bytes \(bytes)")
         }
