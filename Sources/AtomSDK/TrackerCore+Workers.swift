@@ -132,7 +132,7 @@ extension TrackerCore {
                 lock.withLock { counters.retried += 1 }
                 logger.warning("batch not delivered, will retry", [
                     "stream": batch.stream, "status": status.map(String.init) ?? "none", "reason": reason,
-                    "attempt": String(attempts), "delay": String(delay),
+                    "attempt": String(attempts), "delaySeconds": String((delay * 1000).rounded() / 1000),
                 ])
                 guard pause(delay) else { return .abandoned }
                 waited += delay

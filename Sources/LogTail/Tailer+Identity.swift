@@ -149,9 +149,11 @@ extension Tailer {
             return .attached
         }
         if let sameAs {
-            report("file starts with the same bytes as an open file; it is read once that one is released "
-                   + "(raise fingerprintBytes if they are different files)", path: file.path,
-                   error: "same first \(head.bytes.count) bytes as \(sameAs)", failure: false, level: .warning)
+            // Normal during copytruncate and compression (a copy of an open file); only different
+            // files sharing a long header would make it wrong, which fingerprintBytes fixes.
+            report("file has the same first bytes as an open file; waiting until that one is released",
+                   path: file.path, error: "same first \(head.bytes.count) bytes as \(sameAs)", failure: false,
+                   level: .debug)
         }
         guard decision == .attached, let progress = attach else { return decision }
         file.progress = progress

@@ -214,7 +214,10 @@ extension Tailer {
             if file.state == .done {
                 close = true
             } else if let st = try? Sys.fstat(file.fd, path: file.path), st.links == 0,
-                      file.kind == .gzip || st.size <= file.readOffset {
+                      file.kind == .gzip || st.size <= file.readOffset,
+                      once || now &- file.lastData >= UInt64(options.rotateIdle * 1e9) {
+                // A writer may still hold a deleted file open and append to it: like a renamed
+                // file, it is kept until it has been quiet for rotateIdle.
                 close = true
                 forget = true
                 logger.info("file deleted; read to its end and released", ["input": options.input, "path": file.path])

@@ -29,14 +29,14 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: path, problems: [ConfigProblem("", "not valid JSON5: \(error)")])
         }
-        return try validate(root, file: Path.absolute(path), environment: environment)
+        return try validate(root, file: path, environment: environment)
     }
 
     /// Validates a parsed config.
     public static func validate(_ root: ConfigValue, file: String, environment: [String: String])
         throws(ConfigError) -> ShipperConfig {
         var w = ConfigWalker(environment: environment)
-        let base = Path.directory(of: file)
+        let base = Path.directory(of: Path.absolute(file))
         func resolve(_ p: String) -> String { Path.absolute(p, base: base) }
 
         guard let top = w.object(root, at: "", allowed: topKeys) else {
@@ -134,7 +134,7 @@ public enum ConfigLoader {
             return nil
         }
         let paths = w.strings(m, "paths").map(resolve)
-        if paths.isEmpty { w.fail("\(path).paths", "missing: list the files to read (glob patterns)") }
+        if paths.isEmpty { w.fail("\(path).paths", "missing or empty: list the files to read (glob patterns)") }
         for (i, pattern) in paths.enumerated() where !globMatchesAnything(pattern) {
             w.warn("\(path).paths[\(i)]", "'\(pattern)' matches no file yet; it is watched for files to appear")
         }
@@ -179,8 +179,14 @@ public enum ConfigLoader {
                 // A registered parser's options sit beside its type in the config.
                 var keyPath = error.keyPath
                 if keyPath.hasPrefix("parser.options.") { keyPath = "parser." + keyPath.dropFirst("parser.options.".count) }
-                if keyPath == "parser.name" { keyPath = "parser.type" }
-                w.fail("\(path).\(keyPath)", error.message)
+                var message = error.message
+                if keyPath == "parser.name" {
+                    keyPath = "parser.type"
+                    message = "unknown parser type; the built-in ones are raw, json and regex"
+                        + (ParserRegistry.shared.names.isEmpty ? "" : ", "
+                           + ParserRegistry.shared.names.joined(separator: ", "))
+                }
+                w.fail("\(path).\(keyPath)", message)
             }
         }
         return ShipperConfig.Input(tail: tail, mapping: mapping)

@@ -51,7 +51,8 @@ struct ConfigWalker {
         default: break
         }
         guard let text, let number = Double(text.trimmingSpaces), number.isFinite else {
-            fail(path, "expected a number, found \(value.kindName)")
+            let shown = text.map { " '\($0)'" } ?? ""
+            fail(path, "expected a number, found \(value.kindName)\(shown)")
             return fallback
         }
         if let min, number < min { fail(path, "must be at least \(format(min)), found \(format(number))") }

@@ -198,7 +198,14 @@ public struct JSON5Parser {
                 else { throw error("bad \\x escape") }
                 i += 2
                 out.append(contentsOf: Array(String(Character(Unicode.Scalar(v))).utf8))
-            default: out.append(e)
+            case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+                out.append(e)
+            default:
+                // JSON5 reads `\S` as `S`; in a regex that silently changes the pattern, so it is
+                // refused here with the fix spelled out.
+                i -= 2
+                let shown = e < 0x80 ? String(Character(Unicode.Scalar(e))) : "…"
+                throw error("'\\\(shown)' is not an escape in a JSON5 string; for a regex backslash write '\\\\\(shown)'")
             }
         }
         return String(decoding: out, as: UTF8.self)

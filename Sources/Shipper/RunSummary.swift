@@ -38,20 +38,25 @@ public struct RunSummary: Sendable {
         var lines: [String] = []
         let seconds = (self.seconds * 100).rounded() / 100
         for input in inputs {
-            lines.append("input \(input.name): \(input.files) files, \(input.lines) lines, \(input.bytes) bytes, "
+            lines.append("input \(input.name): \(plural(input.files, "file")), \(input.lines) lines, \(input.bytes) bytes, "
                          + "\(input.events) events, \(input.dropped) dropped, \(input.parseFailures) parse failures"
                          + (input.linesCut > 0 ? ", \(input.linesCut) lines cut at maxLineBytes" : ""))
         }
         for stream in streams {
             lines.append("stream \(stream.name): \(stream.delivered) delivered, \(stream.deadLettered) dead-lettered "
-                         + "in \(stream.batches) batches"
-                         + (stream.rejectedBatches > 0 ? " (\(stream.rejectedBatches) batches rejected)" : ""))
+                         + "in \(plural(stream.batches, "batch"))"
+                         + (stream.rejectedBatches > 0 ? " (\(plural(stream.rejectedBatches, "batch")) rejected)" : ""))
         }
         for failure in failures { lines.append("failed: \(failure)") }
         lines.append("done in \(seconds) s: \(delivered) events delivered, \(deadLettered) dead-lettered, "
-                     + "\(failures.count) files failed")
+                     + "\(plural(failures.count, "file")) failed")
         return lines.joined(separator: "\n")
     }
+}
+
+/// "1 file", "2 files", "1 batch", "3 batches".
+func plural(_ n: Int, _ word: String) -> String {
+    n == 1 ? "1 \(word)" : "\(n) \(word)\(word.hasSuffix("ch") ? "es" : "s")"
 }
 
 extension Shipper {

@@ -61,4 +61,17 @@ struct CheckCommandTests {
         #expect(result.stderr.contains("atom.authKey"))
         #expect(result.stderr.contains("ATOM_TEST_UNSET_KEY"))
     }
+
+    @Test("a regex written with single backslashes is refused with the fix, not silently changed")
+    func singleBackslashInRegex() throws {
+        let dir = try TempDir()
+        let config = dir.file("escape.json5")
+        try #"{ inputs: [{ name: "x", paths: ["/tmp/none"], parser: { type: "regex", pattern: "^(?<ip>\S+)" } }] }"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try ShipperBinary.run(["check", "--config", config])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(#"'\S' is not an escape"#))
+        #expect(result.stderr.contains(#"'\S'"#))
+        #expect(result.stderr.contains("line 1"))
+    }
 }

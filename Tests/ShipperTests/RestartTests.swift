@@ -56,4 +56,39 @@ struct RestartTests {
         #expect(multiset(messages) == multiset(written))
         #expect(second.stderr.contains("checkpoint restored"))
     }
+
+    @Test("lines a writer appends after the file is deleted are still shipped")
+    func writesAfterDeleteAreShipped() throws {
+        let dir = try TempDir()
+        let receiver = try AtomReceiver()
+        defer { receiver.stop() }
+        let log = dir.file("app.log")
+        let writer = AppendingWriter(path: log)
+        var written: [String] = []
+        for n in 0..<50 {
+            written.append("before delete \(n) \(String(repeating: "d", count: 30))")
+            writer.write(written[written.count - 1])
+        }
+        let config = dir.file("shipper.json5")
+        try """
+        {
+          atom: { endpoint: "\(receiver.endpoint)" },
+          checkpoints: { path: "state/cp.sqlite" },
+          tracker: { flushIntervalMs: 100 },
+          inputs: [{ name: "app", paths: ["app.log*"], rotateIdleMs: 1500, stream: "app" }],
+        }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let shipper = try ShipperBinary.start(["run", "--config", config])
+        #expect(eventually { receiver.allEvents.count >= 50 })
+        try FileManager.default.removeItem(atPath: log)
+        for n in 0..<20 {
+            written.append("after delete \(n)")
+            writer.write(written[written.count - 1])
+        }
+        #expect(eventually { receiver.allEvents.count >= written.count })
+        let result = shipper.terminate()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let messages = receiver.events(stream: "app").map { decode($0)["message"] as? String ?? "" }
+        #expect(multiset(messages) == multiset(written))
+    }
 }
