@@ -64,6 +64,19 @@ public final class Tracker: Sendable {
         try core.submit(slab, to: stream)
     }
 
+    /// As `submit(_:to:)`, but never waits: the events are admitted even over the backlog bound.
+    /// For a producer that checks `hasRoom` (or `waitForRoom`) before it makes more events, so that
+    /// it is never stuck inside a call while the backlog is full.
+    public func submitWithoutWaiting(_ slab: EventSlab, to stream: StreamID) throws(TrackerError) {
+        try core.submit(slab, to: stream, waitForRoom: false)
+    }
+
+    /// Whether the backlog is below its bounds (events and bytes).
+    public var hasRoom: Bool { core.hasRoom }
+
+    /// Waits up to `timeout` seconds for the backlog to drop below its bounds; true when it did.
+    public func waitForRoom(timeout: Double) -> Bool { core.waitForRoom(timeout: timeout) }
+
     /// The batch limits in force (after clamping): a producer building its own batches for
     /// `submit` cuts them at these.
     public var limits: (batchSize: Int, batchBytes: Int, flushInterval: Double) {

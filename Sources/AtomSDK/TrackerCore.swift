@@ -94,7 +94,7 @@ final class TrackerCore: @unchecked Sendable {
 
     /// Takes the slab's events as one sealed batch, without copying them, when they fit the batch
     /// limits (or are a single event); otherwise tracks them by copy. The slab is left empty.
-    func submit(_ slab: EventSlab, to id: StreamID) throws(TrackerError) {
+    func submit(_ slab: EventSlab, to id: StreamID, waitForRoom: Bool = true) throws(TrackerError) {
         let count = slab.count
         guard count > 0 else { return }
         guard count == 1 || (count <= options.batchSize && slab.dataBytes <= options.batchBytes) else {
@@ -106,7 +106,16 @@ final class TrackerCore: @unchecked Sendable {
         defer { lock.unlock() }
         precondition(streams.indices.contains(id.rawValue), "StreamID from another tracker")
         let stream = streams[id.rawValue]
-        try admitLocked(events: count, bytes: slab.byteCount, stream: stream.name)
+        if waitForRoom {
+            try admitLocked(events: count, bytes: slab.byteCount, stream: stream.name)
+        } else {
+            // The producer checks `hasRoom` before it reads more, so it can keep discovering files
+            // while the backlog is full; what it already read is admitted over the bound.
+            if stopping { throw .stopped }
+            backlogEvents += count
+            backlogBytes += slab.byteCount
+            counters.accepted += count
+        }
         if count == 1 && slab.event(at: 0).count > options.hardEventLimit {
             let event = slab.event(at: 0)
             queue.push(refusedBatch(event, size: slab.escapedSize(at: 0) + 3, token: slab.tokens[0].token,
@@ -140,6 +149,23 @@ final class TrackerCore: @unchecked Sendable {
             return .success(())
         }
         try outcome.get()
+    }
+
+    /// Whether the backlog is below its bounds.
+    var hasRoom: Bool {
+        lock.withLock { backlogEvents < options.backlogEvents && backlogBytes < options.backlogBytes }
+    }
+
+    /// Waits up to `timeout` seconds for the backlog to drop below its bounds.
+    func waitForRoom(timeout: Double) -> Bool {
+        let end = Clock.nanos() &+ Self.nanos(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !(backlogEvents < options.backlogEvents && backlogBytes < options.backlogBytes) && !stopping {
+            if Clock.nanos() >= end { return false }
+            lock.wait(untilNanos: end)
+        }
+        return true
     }
 
     /// Waits until `events`/`bytes` fit in the backlog (an empty backlog takes anything), then

@@ -42,4 +42,14 @@ public protocol LineConsumer: AnyObject {
     func consume(_ chunk: LineChunk) -> Int
     /// Every file of the input has been read to its current end.
     func caughtUp()
+    /// Whether the consumer can take more lines now. While it cannot, the tailer reads nothing but
+    /// keeps finding files (so that one created and deleted meanwhile is opened and held).
+    func hasRoom() -> Bool
+    /// Waits up to `timeout` seconds for room; true when there is room.
+    func waitForRoom(timeout: Double) -> Bool
+}
+
+extension LineConsumer {
+    public func hasRoom() -> Bool { true }
+    public func waitForRoom(timeout: Double) -> Bool { true }
 }

@@ -2,7 +2,11 @@ import AtomBase
 import Glibc
 
 extension Tailer {
-    enum ReadResult { case data, idle, waiting }
+    enum ReadResult {
+        case data, idle, waiting
+        /// The consumer has no room: nothing more is read until it has.
+        case blocked
+    }
 
     /// Reads what `file` has beyond its offset, up to the per-file budget, and hands the lines on.
     func read(_ file: TailedFile, consumer: any LineConsumer, once: Bool) -> ReadResult {
@@ -20,6 +24,7 @@ extension Tailer {
         var budget = options.readBudgetBytes
         var gotData = false
         while budget > 0 && !isStopping {
+            if !consumer.hasRoom() { return .blocked }
             let prefix = file.framing.carry.count
             if prefix > 0 {
                 work.update(from: file.framing.carry.base, count: prefix)
@@ -48,6 +53,9 @@ extension Tailer {
                          state: file.framing, flushTail: false)
             if timing { StageClock.shared.add(.split, nanos: StageClock.threadNanos() &- mark) }
             deliver(file, consumer: consumer)
+            // A long read must not keep new files from being opened: one created and deleted
+            // meanwhile would be lost.
+            if !once { discoverIfDue() }
         }
         if !gotData { flushTailIfDue(file, consumer: consumer, once: once, stat: st) }
         return gotData ? .data : .idle

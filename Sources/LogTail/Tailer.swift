@@ -77,12 +77,22 @@ public final class Tailer: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             var gotData = false
             var waiting = false
+            var blocked = false
             for file in Array(files.values) where file.isOpen {
                 switch read(file, consumer: consumer, once: once) {
                 case .data: gotData = true
                 case .waiting: waiting = true
+                case .blocked: blocked = true
                 case .idle: break
                 }
+            }
+            if blocked {
+                // Delivery is behind: wait for room a little at a time, keeping files found and
+                // held meanwhile. Not caught up, so partial batches are not flushed.
+                if !consumer.waitForRoom(timeout: 0.05) && !once { discoverIfDue() }
+                commitIfDue()
+                busyBefore = true
+                continue
             }
             closeFinished(consumer: consumer, once: once)
             if !gotData && busyBefore { consumer.caughtUp() }
@@ -149,6 +159,13 @@ public final class Tailer: @unchecked Sendable {
             for progress in progresses.values { result[progress.path] = progress.settled }
             return result
         }
+    }
+
+    /// Runs discovery between chunks when inotify saw files appear or move, or the rescan is due.
+    func discoverIfDue() {
+        let changes = watcher.wait(timeoutMillis: 0)
+        let rescanDue = Clock.nanos() &- lastDiscovery >= UInt64(options.rescanInterval * 1e9)
+        if changes.structure || changes.overflow || rescanDue { discover() }
     }
 
     private func commitIfDue() {

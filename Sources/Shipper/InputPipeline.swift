@@ -102,6 +102,10 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
 
     func caughtUp() { submitAll() }
 
+    func hasRoom() -> Bool { tracker.hasRoom }
+
+    func waitForRoom(timeout: Double) -> Bool { tracker.waitForRoom(timeout: timeout) }
+
     /// Submits every partial slab (caught up, end of a run, shutdown).
     func submitAll() {
         for stream in slabs.indices where slabs[stream].count > 0 { submit(stream) }
@@ -116,7 +120,9 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
 
     private func submit(_ stream: Int) {
         do {
-            try tracker.submit(slabs[stream], to: streamIDs[stream])
+            // Never waits: the tailer asks `hasRoom` before each read instead, so that it keeps
+            // finding files while delivery is behind.
+            try tracker.submitWithoutWaiting(slabs[stream], to: streamIDs[stream])
         } catch {
             // Only while stopping: these lines stay unacknowledged, so their checkpoint does not
             // pass them and the next run reads them again.
