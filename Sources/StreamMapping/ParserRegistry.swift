@@ -7,8 +7,13 @@ public final class ParserRegistry: Sendable {
 
     private let factories = Mutex<[String: Factory]>([:])
 
-    /// The registry that `EventMapper` uses unless it is given another.
-    public static let shared = ParserRegistry()
+    /// The registry that `EventMapper` uses unless it is given another; it starts with the
+    /// built-in parsers registered (see `registerBuiltIns()`).
+    public static let shared: ParserRegistry = {
+        let registry = ParserRegistry()
+        registry.registerBuiltIns()
+        return registry
+    }()
 
     /// Creates an empty registry.
     public init() {}
