@@ -38,11 +38,12 @@ enum ShipperBinary {
 /// A running `atom-shipper` process.
 final class RunningShipper: @unchecked Sendable {
     let process = Process()
+    let folder: String
     let stdoutPath: String
     let stderrPath: String
 
     init(arguments: [String], environment: [String: String]) throws {
-        let folder = NSTemporaryDirectory() + "atom-run-\(UUID().uuidString)"
+        folder = NSTemporaryDirectory() + "atom-run-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         stdoutPath = folder + "/stdout"
         stderrPath = folder + "/stderr"
@@ -57,6 +58,8 @@ final class RunningShipper: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
