@@ -35,6 +35,7 @@ extension EventMapper {
         var previous = Previous.none
         let line = record.pointee.line
         let count = record.pointee.entryCount
+        let nameSpecials = record.pointee.names.nameSpecials
         record.pointee.names.chunkBytes.withUnsafeBytes { chunks in
             record.pointee.names.chunkRanges.withUnsafeBufferPointer { chunkRanges in
                 record.pointee.scratch.withUnsafeBytes { scratch in
@@ -44,17 +45,18 @@ extension EventMapper {
                         let chunk = chunkRanges[entry.field]
                         let start = chunk.lowerBound + previous.rawValue
                         let value = slice(entry.inLine ? line : scratch, entry.start, entry.count)
+                        // The chunk's structural quotes: closing the previous string value (when
+                        // that is what came before), around the name, and opening a string value.
+                        let quotes = (previous == .string ? 4 : 3) - (entry.isText ? 0 : 1)
+                        specials += quotes + nameSpecials[entry.field]
                         if entry.isText {
-                            let prefix = slice(chunks, start, chunk.upperBound - start)
-                            out.append(prefix)
-                            specials += JSON.specialCount(prefix)
+                            out.append(slice(chunks, start, chunk.upperBound - start))
                             specials += JSON.appendEscaped(value, to: out, invalid: invalidUTF8)
                             previous = .string
                         } else {
-                            let prefix = slice(chunks, start, chunk.upperBound - 1 - start)
-                            out.append(prefix)
+                            out.append(slice(chunks, start, chunk.upperBound - 1 - start))
                             out.append(value)
-                            specials += JSON.specialCount(prefix) + JSON.specialCount(value)
+                            specials += JSON.specialCount(value)
                             previous = .json
                         }
                     }

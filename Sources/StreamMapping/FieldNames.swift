@@ -24,6 +24,9 @@ struct FieldNames {
     private(set) var chunkRanges: [Range<Int>] = []
     /// Per name: true when the mapping adds this field itself, so a parsed value is not written.
     private(set) var isAdded: [Bool] = []
+    /// Per name: the `"`, `\\` and control bytes its chunk holds besides the four structural
+    /// quotes, i.e. inside the escaped name (what escaping the chunk once more adds for the name).
+    private(set) var nameSpecials: [Int] = []
 
     var count: Int { rawRanges.count }
 
@@ -37,6 +40,7 @@ struct FieldNames {
         rawBytes.append(contentsOf: raw)
         let chunk = Array(("\"," + JSON.quoted(name) + ":\"").utf8)
         chunkRanges.append(chunkBytes.count..<(chunkBytes.count + chunk.count))
+        nameSpecials.append(chunk.withUnsafeBytes { JSON.specialCount($0) } - 4)
         chunkBytes.append(contentsOf: chunk)
         isAdded.append(false)
         return index
