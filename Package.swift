@@ -32,7 +32,10 @@ let package = Package(
         ),
         .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),
 
-        .target(name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "AtomBaseTests", dependencies: ["AtomBase"], swiftSettings: strict),
         .testTarget(name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport", "CZlib"], swiftSettings: strict),
         .testTarget(name: "LogTailTests", dependencies: ["LogTail", "TestSupport"], swiftSettings: strict),

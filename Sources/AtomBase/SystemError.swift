@@ -62,7 +62,8 @@ public enum Sys {
     }
 
     /// Reads up to `count` bytes; returns 0 at end of file.
-    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String = "") throws(SystemError) -> Int {
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int,
+                            path: String = "") throws(SystemError) -> Int {
         while true {
             let n = Glibc.read(fd, buffer, count)
             if n >= 0 { return n }
@@ -70,7 +71,8 @@ public enum Sys {
         }
     }
 
-    public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64, path: String = "") throws(SystemError) -> Int {
+    public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64,
+                             path: String = "") throws(SystemError) -> Int {
         while true {
             let n = Glibc.pread(fd, buffer, count, off_t(offset))
             if n >= 0 { return n }
@@ -136,12 +138,13 @@ public enum Sys {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
         var result: [UInt8] = []
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+        let chunkSize = 65536
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 1)
         defer { chunk.deallocate() }
         while true {
-            let n = try read(fd, chunk.baseAddress!, chunk.count, path: path)
+            let n = try read(fd, chunk, chunkSize, path: path)
             if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
+            result.append(contentsOf: UnsafeRawBufferPointer(start: chunk, count: n))
         }
         return result
     }

@@ -96,7 +96,8 @@ public final class CheckpointStore: @unchecked Sendable {
         let lockPath = path + ".lock"
         let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw CheckpointError(path: path, message: "cannot open lock file \(lockPath): \(SystemError("open").message)")
+            let reason = SystemError("open").message
+            throw CheckpointError(path: path, message: "cannot open lock file \(lockPath): \(reason)")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var owner = [UInt8](repeating: 0, count: 32)

@@ -41,7 +41,8 @@ enum HeadReader {
         var bytes = [UInt8](repeating: 0, count: limit)
         if !gzip {
             let n = bytes.withUnsafeMutableBytes { raw in
-                (try? Sys.pread(fd, raw.baseAddress!, limit, 0, path: path)) ?? 0
+                guard let base = raw.baseAddress else { return 0 }
+                return (try? Sys.pread(fd, base, limit, 0, path: path)) ?? 0
             }
             bytes.removeSubrange(n...)
             return Head(bytes: bytes, incomplete: false, corrupt: nil)
@@ -51,8 +52,9 @@ enum HeadReader {
         var incomplete = false
         var corrupt: String?
         bytes.withUnsafeMutableBufferPointer { out in
+            guard let base = out.baseAddress else { return }
             while got < limit {
-                switch reader.read(into: out.baseAddress! + got, capacity: limit - got) {
+                switch reader.read(into: base + got, capacity: limit - got) {
                 case .data(let n): got += n
                 case .needMore: incomplete = true; return
                 case .finished: return
@@ -67,7 +69,10 @@ enum HeadReader {
     /// True when the file starts with the gzip magic bytes.
     static func isGzip(fd: Int32, path: String) -> Bool {
         var magic: (UInt8, UInt8) = (0, 0)
-        let n = withUnsafeMutableBytes(of: &magic) { raw in (try? Sys.pread(fd, raw.baseAddress!, 2, 0, path: path)) ?? 0 }
+        let n = withUnsafeMutableBytes(of: &magic) { raw in
+            guard let base = raw.baseAddress else { return 0 }
+            return (try? Sys.pread(fd, base, 2, 0, path: path)) ?? 0
+        }
         return n == 2 && magic.0 == 0x1F && magic.1 == 0x8B
     }
 }

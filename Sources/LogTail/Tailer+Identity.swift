@@ -158,8 +158,10 @@ extension Tailer {
         guard decision == .attached, let progress = attach else { return decision }
         file.progress = progress
         position(file, at: resumeAt, size: st.size)
-        let fields: KeyValuePairs<String, String> = ["input": options.input, "path": file.path, "offset": String(file.readOffset),
-                  "identity": progress.fingerprint.description, "gzip": String(file.kind == .gzip)]
+        let fields: KeyValuePairs<String, String> = [
+            "input": options.input, "path": file.path, "offset": String(file.readOffset),
+            "identity": progress.fingerprint.description, "gzip": String(file.kind == .gzip),
+        ]
         logger.info(restored ? "file opened; checkpoint restored" : "file opened", fields)
         return .attached
     }

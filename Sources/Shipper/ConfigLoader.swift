@@ -69,8 +69,9 @@ public enum ConfigLoader {
 
         // Tracker
         var tracker = TrackerOptions()
-        let t = w.object(top["tracker"], at: "tracker", allowed: ["batchSize", "batchBytes", "flushIntervalMs",
-                                                                     "workers", "backlogBytes", "backlogEvents", "retry"])
+        let trackerKeys = ["batchSize", "batchBytes", "flushIntervalMs", "workers", "backlogBytes", "backlogEvents",
+                           "retry"]
+        let t = w.object(top["tracker"], at: "tracker", allowed: trackerKeys)
         tracker.batchSize = w.int(t, "batchSize", default: 500, min: 1, max: 100_000)
         tracker.batchBytes = w.int(t, "batchBytes", default: 64 * 1024, min: 1024, max: TrackerOptions.maxBatchBytes)
         tracker.flushInterval = w.millis(t, "flushIntervalMs", defaultSeconds: 10, min: 1)
@@ -178,7 +179,8 @@ public enum ConfigLoader {
             } catch {
                 // A registered parser's options sit beside its type in the config.
                 var keyPath = error.keyPath
-                if keyPath.hasPrefix("parser.options.") { keyPath = "parser." + keyPath.dropFirst("parser.options.".count) }
+                let options = "parser.options."
+                if keyPath.hasPrefix(options) { keyPath = "parser." + keyPath.dropFirst(options.count) }
                 var message = error.message
                 if keyPath == "parser.name" {
                     keyPath = "parser.type"
@@ -192,7 +194,8 @@ public enum ConfigLoader {
         return ShipperConfig.Input(tail: tail, mapping: mapping)
     }
 
-    private static func readParser(_ value: ConfigValue?, at path: String, walker w: inout ConfigWalker) -> ParserSpec? {
+    private static func readParser(_ value: ConfigValue?, at path: String,
+                                   walker w: inout ConfigWalker) -> ParserSpec? {
         guard let value else { return .raw(field: "message") }
         guard case .object(let members) = value else {
             w.fail(path, "expected an object such as { type: \"regex\", pattern: \"...\" }, found \(value.kindName)")
@@ -264,7 +267,8 @@ public enum ConfigLoader {
         return Route(when: condition, stream: drop ? nil : stream, authKey: authKey, drop: drop)
     }
 
-    private static func readCondition(_ value: ConfigValue, at path: String, walker w: inout ConfigWalker) -> Condition? {
+    private static func readCondition(_ value: ConfigValue, at path: String,
+                                      walker w: inout ConfigWalker) -> Condition? {
         guard let m = w.object(value, at: path, allowed: ["field", "equals", "matches", "exists", "all", "any", "not"])
         else { return nil }
         func list(_ key: String) -> [Condition]? {

@@ -84,7 +84,9 @@ public struct JSON5Parser {
             } else if bytes[i + 1] == UInt8(ascii: "*") {
                 let start = i
                 i += 2
-                while i + 1 < bytes.count && !(bytes[i] == UInt8(ascii: "*") && bytes[i + 1] == UInt8(ascii: "/")) { i += 1 }
+                while i + 1 < bytes.count && !(bytes[i] == UInt8(ascii: "*") && bytes[i + 1] == UInt8(ascii: "/")) {
+                    i += 1
+                }
                 guard i + 1 < bytes.count else {
                     i = start
                     throw error("a /* comment is never closed")
@@ -205,7 +207,8 @@ public struct JSON5Parser {
                 // refused here with the fix spelled out.
                 i -= 2
                 let shown = e < 0x80 ? String(Character(Unicode.Scalar(e))) : "…"
-                throw error("'\\\(shown)' is not an escape in a JSON5 string; for a regex backslash write '\\\\\(shown)'")
+                throw error("'\\\(shown)' is not an escape in a JSON5 string; "
+                            + "for a regex backslash write '\\\\\(shown)'")
             }
         }
         return String(decoding: out, as: UTF8.self)

@@ -38,7 +38,8 @@ public struct RunSummary: Sendable {
         var lines: [String] = []
         let seconds = (self.seconds * 100).rounded() / 100
         for input in inputs {
-            lines.append("input \(input.name): \(plural(input.files, "file")), \(input.lines) lines, \(input.bytes) bytes, "
+            lines.append("input \(input.name): \(plural(input.files, "file")), \(input.lines) lines, "
+                         + "\(input.bytes) bytes, "
                          + "\(input.events) events, \(input.dropped) dropped, \(input.parseFailures) parse failures"
                          + (input.linesCut > 0 ? ", \(input.linesCut) lines cut at maxLineBytes" : ""))
         }
