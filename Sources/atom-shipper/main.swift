@@ -15,6 +15,11 @@ enum Command {
                       was delivered, 1 when a batch was dead-lettered or a file could not be read.
               --stage-times  print the CPU seconds spent per pipeline stage (read, split, parse,
                       encode, batch, send) with the summary.
+          atom-shipper replay --config FILE DEADLETTER...
+              Send the batches of dead-letter files again (to the config's endpoint, signed with
+              its keys), once the cause of their rejection is fixed. Each file is read whole
+              first; a file whose events were all delivered is renamed to FILE.replayed-<time>.
+              Exit 0 when every event was delivered.
           atom-shipper check --config FILE
               Validate the config; print every problem with its key path. Exit 0 when valid.
           atom-shipper --version
@@ -26,6 +31,7 @@ enum Command {
         var once = false
         var logLevel: LogLevel?
         var stageTimes = false
+        var files: [String] = []
     }
 
     struct UsageError: Error {
@@ -54,6 +60,8 @@ enum Command {
             default:
                 if argument.hasPrefix("--config=") {
                     options.config = String(argument.dropFirst("--config=".count))
+                } else if options.command == "replay" && !argument.hasPrefix("-") {
+                    options.files.append(argument)
                 } else {
                     return .failure(UsageError(message: "unknown argument '\(argument)'"))
                 }
@@ -79,7 +87,7 @@ enum Command {
             writeError("atom-shipper: \(problem.message)\n\(usage)")
             return 2
         }
-        guard ["run", "check"].contains(options.command) else {
+        guard ["run", "check", "replay"].contains(options.command) else {
             writeError("atom-shipper: unknown command '\(options.command)'\n\(usage)")
             return 2
         }
@@ -102,6 +110,15 @@ enum Command {
         }
 
         let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
+        if options.command == "replay" {
+            guard !options.files.isEmpty else {
+                writeError("atom-shipper: replay needs one or more dead-letter files")
+                return 2
+            }
+            let outcome = Replayer(config: config, logger: logger).replay(options.files)
+            write(outcome.text)
+            return outcome.exitStatus
+        }
         if options.stageTimes { StageClock.shared.enable() }
         if !options.once { Signals.block() }
         let shipper: Shipper
