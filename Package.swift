@@ -31,6 +31,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),
+        .executableTarget(
+            name: "atom-sdk-example", dependencies: ["AtomSDK"], path: "Examples/SDKExample",
+            swiftSettings: strict
+        ),
 
         .target(
             name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport",
