@@ -45,13 +45,14 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
 /// clear message when another process holds it. The database and the lock file are created mode 0600.
 public final class CheckpointStore: @unchecked Sendable {
     // Safe: every use of the connection is under `lock`.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public let path: String
     private var db: OpaquePointer?
     private let lock = ConditionLock()
     private var lockFD: Int32 = -1
 
+    /// Opens (creating when missing) the database for the one process that owns it.
     public init(path: String) throws(CheckpointError) {
         self.path = path
         do {
@@ -79,6 +80,23 @@ public final class CheckpointStore: @unchecked Sendable {
             close()
             throw error
         }
+    }
+
+    /// Opens an existing database for reading only, without its lock, beside a running shipper
+    /// (for `atom-shipper status`; WAL lets a reader in while the owner writes).
+    public init(readingOnly path: String) throws(CheckpointError) {
+        self.path = path
+        guard Path.exists(path) else {
+            throw CheckpointError(path: path, message: "no such file (has the shipper run with this config?)")
+        }
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            db = nil
+            throw CheckpointError(path: path, message: message)
+        }
+        sqlite3_busy_timeout(db, 5000)
     }
 
     deinit { close() }
@@ -143,6 +161,19 @@ public final class CheckpointStore: @unchecked Sendable {
                 )
                 """)
             try execute("PRAGMA user_version = 1")
+        }
+        if version < 2 {
+            // Version 2: the running shipper's per-stream figures, for `atom-shipper status`.
+            try execute("""
+                CREATE TABLE IF NOT EXISTS stream_stats (
+                    stream TEXT PRIMARY KEY,
+                    delivered INTEGER NOT NULL,
+                    dead_lettered INTEGER NOT NULL,
+                    batches INTEGER NOT NULL,
+                    updated REAL NOT NULL
+                )
+                """)
+            try execute("PRAGMA user_version = 2")
         }
     }
 
@@ -228,6 +259,72 @@ public final class CheckpointStore: @unchecked Sendable {
                 _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
                 throw error
             }
+        }
+    }
+
+    /// One stream's figures as the running shipper last wrote them.
+    public struct StreamStats: Sendable, Equatable {
+        public var stream: String
+        public var delivered: Int
+        public var deadLettered: Int
+        public var batches: Int
+        public var updated: Double
+
+        public init(stream: String, delivered: Int, deadLettered: Int, batches: Int, updated: Double) {
+            self.stream = stream
+            self.delivered = delivered
+            self.deadLettered = deadLettered
+            self.batches = batches
+            self.updated = updated
+        }
+    }
+
+    /// Replaces the per-stream snapshot (one transaction).
+    public func writeStreamStats(_ stats: [StreamStats]) throws(CheckpointError) {
+        try lock.withLock { () throws(CheckpointError) in
+            try execute("BEGIN IMMEDIATE")
+            do throws(CheckpointError) {
+                let upsert = try prepare("""
+                    INSERT INTO stream_stats (stream, delivered, dead_lettered, batches, updated)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET delivered = excluded.delivered,
+                        dead_lettered = excluded.dead_lettered, batches = excluded.batches,
+                        updated = excluded.updated
+                    """)
+                defer { sqlite3_finalize(upsert) }
+                for row in stats {
+                    sqlite3_reset(upsert)
+                    bind(upsert, 1, row.stream)
+                    sqlite3_bind_int64(upsert, 2, Int64(row.delivered))
+                    sqlite3_bind_int64(upsert, 3, Int64(row.deadLettered))
+                    sqlite3_bind_int64(upsert, 4, Int64(row.batches))
+                    sqlite3_bind_double(upsert, 5, row.updated)
+                    guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing stream figures") }
+                }
+                try execute("COMMIT")
+            } catch {
+                _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+                throw error
+            }
+        }
+    }
+
+    /// The per-stream snapshot, by stream name (empty for a database written before version 2).
+    public func loadStreamStats() throws(CheckpointError) -> [StreamStats] {
+        try lock.withLock { () throws(CheckpointError) -> [StreamStats] in
+            guard try queryInt("PRAGMA user_version") >= 2 else { return [] }
+            let statement = try prepare(
+                "SELECT stream, delivered, dead_lettered, batches, updated FROM stream_stats ORDER BY stream")
+            defer { sqlite3_finalize(statement) }
+            var rows: [StreamStats] = []
+            while sqlite3_step(statement) == SQLITE_ROW {
+                rows.append(StreamStats(stream: text(statement, 0),
+                                        delivered: Int(sqlite3_column_int64(statement, 1)),
+                                        deadLettered: Int(sqlite3_column_int64(statement, 2)),
+                                        batches: Int(sqlite3_column_int64(statement, 3)),
+                                        updated: sqlite3_column_double(statement, 4)))
+            }
+            return rows
         }
     }
 

@@ -128,6 +128,13 @@ public final class Shipper: @unchecked Sendable {
         let started = Clock.nanos()
         let done = runTailers(once: false)
         logger.info("following inputs", ["inputs": String(tailers.count)])
+        let stopSnapshots = Completion()
+        Threads.spawn(name: "stats-snapshot") { [self] in
+            // Every few seconds, so that `atom-shipper status` sees the streams move.
+            while !stopSnapshots.wait(timeoutNanos: 3_000_000_000) {
+                commitLock.withLock { writeStreamStats() }
+            }
+        }
         var signal: Int32
         repeat {
             signal = Signals.next()
@@ -145,6 +152,7 @@ public final class Shipper: @unchecked Sendable {
             commitAll()
             exit(0)
         }
+        stopSnapshots.signal()
         for tailer in tailers { tailer.stop() }
         done.forEach { $0.wait() }
         for pipeline in pipelines { pipeline.submitAll() }
@@ -171,10 +179,27 @@ public final class Shipper: @unchecked Sendable {
         }
     }
 
-    /// Commits every input's settled checkpoints.
+    /// Commits every input's settled checkpoints, and the per-stream figures for `status`.
     func commitAll() {
         commitLock.withLock {
             for tailer in tailers { tailer.commit() }
+            writeStreamStats()
+        }
+    }
+
+    /// The per-stream figures as they stand, into the database (for `atom-shipper status`).
+    func writeStreamStats() {
+        let now = Clock.unixTime()
+        let rows = streams.counts.withLock { counts in
+            counts.map { name, c in
+                CheckpointStore.StreamStats(stream: name, delivered: c.delivered, deadLettered: c.deadLettered,
+                                            batches: c.batches, updated: now)
+            }
+        }
+        do {
+            try store.writeStreamStats(rows)
+        } catch {
+            logger.warning("could not write stream figures for status", ["error": error.description])
         }
     }
 }

@@ -20,6 +20,9 @@ enum Command {
               its keys), once the cause of their rejection is fixed. Each file is read whole
               first; a file whose events were all delivered is renamed to FILE.replayed-<time>.
               Exit 0 when every event was delivered.
+          atom-shipper status --config FILE
+              Print each file's checkpoint (offset, current size, lag, last update) and each
+              stream's figures as the shipper last wrote them; works beside a running shipper.
           atom-shipper check --config FILE
               Validate the config; print every problem with its key path. Exit 0 when valid.
           atom-shipper --version
@@ -87,7 +90,7 @@ enum Command {
             writeError("atom-shipper: \(problem.message)\n\(usage)")
             return 2
         }
-        guard ["run", "check", "replay"].contains(options.command) else {
+        guard ["run", "check", "replay", "status"].contains(options.command) else {
             writeError("atom-shipper: unknown command '\(options.command)'\n\(usage)")
             return 2
         }
@@ -104,6 +107,15 @@ enum Command {
             return 1
         }
         for warning in config.warnings { writeError("\(configPath): warning: \(warning)") }
+        if options.command == "status" {
+            do {
+                write(try StatusReport.text(config: config))
+                return 0
+            } catch {
+                writeError("atom-shipper: \(error)")
+                return 1
+            }
+        }
         if options.command == "check" {
             write("\(configPath): valid, \(config.inputs.count) input\(config.inputs.count == 1 ? "" : "s")")
             return 0
