@@ -30,20 +30,7 @@ public enum JSON {
             out.reserve((segmentEnd - i + 4) * 6 + 8)
             var dst = out.base + out.count
             while i < segmentEnd {
-                if i + 8 <= segmentEnd {
-                    let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
-                    let mask = attentionMask(UInt64(littleEndian: word))
-                    // The whole word is stored; only its plain prefix counts.
-                    UnsafeMutableRawPointer(dst).storeBytes(of: word, as: UInt64.self)
-                    if mask == 0 {
-                        dst += 8
-                        i += 8
-                        continue
-                    }
-                    let plain = mask.trailingZeroBitCount >> 3
-                    dst += plain
-                    i += plain
-                }
+                if i + 8 <= segmentEnd && copyPlainPrefix(source, &i, &dst) { continue }
                 let b = source[i]
                 if b < 0x80 {
                     if b >= 0x20 && b != 0x22 && b != 0x5C {
@@ -86,19 +73,7 @@ public enum JSON {
             out.reserve((segmentEnd - i + 4) * 7 + 8)
             var dst = out.base + out.count
             while i < segmentEnd {
-                if i + 8 <= segmentEnd {
-                    let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
-                    let mask = attentionMask(UInt64(littleEndian: word))
-                    UnsafeMutableRawPointer(dst).storeBytes(of: word, as: UInt64.self)
-                    if mask == 0 {
-                        dst += 8
-                        i += 8
-                        continue
-                    }
-                    let plain = mask.trailingZeroBitCount >> 3
-                    dst += plain
-                    i += plain
-                }
+                if i + 8 <= segmentEnd && copyPlainPrefix(source, &i, &dst) { continue }
                 let b = source[i]
                 if b < 0x80 {
                     if b >= 0x20 && b != 0x22 && b != 0x5C {
@@ -141,6 +116,21 @@ public enum JSON {
             }
             out.count = dst - out.base
         }
+    }
+
+    /// Copies the eight bytes at `source + i` to `dst` and advances both past their plain prefix
+    /// (the bytes escaping leaves alone). Returns true when all eight were plain. The whole word is
+    /// stored either way; the caller has reserved room for it.
+    @inlinable @inline(__always)
+    static func copyPlainPrefix(_ source: UnsafePointer<UInt8>, _ i: inout Int,
+                                _ dst: inout UnsafeMutablePointer<UInt8>) -> Bool {
+        let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+        let mask = attentionMask(UInt64(littleEndian: word))
+        UnsafeMutableRawPointer(dst).storeBytes(of: word, as: UInt64.self)
+        let plain = mask == 0 ? 8 : mask.trailingZeroBitCount >> 3
+        dst += plain
+        i += plain
+        return mask == 0
     }
 
     /// Writes the escape for ASCII byte `b` (a control byte, `"` or `\\`) at `dst`; returns the end.

@@ -14,7 +14,8 @@ struct JSONEscapingTests {
         while i < bytes.count {
             var taken = false
             for length in 1...4 where i + length <= bytes.count {
-                if let text = String(validating: bytes[i..<(i + length)], as: UTF8.self), text.unicodeScalars.count == 1,
+                if let text = String(validating: bytes[i..<(i + length)], as: UTF8.self),
+                   text.unicodeScalars.count == 1,
                    let scalar = text.unicodeScalars.first {
                     result.append(scalar)
                     i += length

@@ -36,7 +36,8 @@ func naiveSplit(_ data: [UInt8], maxLineBytes: Int) -> [FramedLine] {
 func frameInChunks(_ data: [UInt8], chunk: Int, maxLineBytes: Int) -> [FramedLine] {
     let framer = LineFramer(maxLineBytes: maxLineBytes)
     let state = FramingState(offset: 0)
-    let capacity = framer.maxLineBytes + 1 + chunk  // the carry may hold maxLineBytes + 1 (a line at the cap and its CR)
+    // The carry may hold maxLineBytes + 1 (a line at the cap and its CR).
+    let capacity = framer.maxLineBytes + 1 + chunk
     let work = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
     defer { work.deallocate() }
     var lines: [FramedLine] = []

@@ -11,7 +11,8 @@ final class Scratch {
     let path: String
 
     init() throws {
-        var template = Array("/tmp/logtail-test.XXXXXX".utf8CString)
+        // mkdtemp(3) fills in the six trailing template characters.
+        var template = Array(("/tmp/logtail-test." + String(repeating: "X", count: 6)).utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
             return mkdtemp(base) != nil

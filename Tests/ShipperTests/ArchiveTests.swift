@@ -5,11 +5,14 @@ import TestSupport
 @Suite("Gzip archives", .serialized)
 struct ArchiveTests {
     func writeArchive(_ dir: TempDir, _ name: String, lines: [String]) throws {
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("archive/\(name)"), atomically: true, encoding: .utf8)
+        try writeText(lines.joined(separator: "\n") + "\n", to: dir.file("archive/\(name)"))
         try tool("/bin/gzip", ["-9", dir.file("archive/\(name)")])
     }
 
-    @Test("a .gz archive ships exactly its decompressed lines; truncated and corrupt ones are reported by path while others ship")
+    @Test("""
+        a .gz archive ships exactly its decompressed lines; truncated and corrupt ones are reported by path \
+        while others ship
+        """)
     func archiveAndBrokenArchives() throws {
         let dir = try TempDir()
         try FileManager.default.createDirectory(atPath: dir.file("archive"), withIntermediateDirectories: true)

@@ -44,7 +44,7 @@ struct CheckCommandTests {
     func syntaxErrorPosition() throws {
         let dir = try TempDir()
         let config = dir.file("broken.json5")
-        try "{\n  inputs: [\n    { name: \"x\" paths: [] }\n  ]\n}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try writeText("{\n  inputs: [\n    { name: \"x\" paths: [] }\n  ]\n}\n", to: config)
         let result = try ShipperBinary.run(["check", "--config", config])
         #expect(result.status != 0)
         #expect(result.stderr.contains("line 3"))

@@ -4,7 +4,10 @@ import TestSupport
 
 @Suite("Endpoint failures", .serialized)
 struct DeliveryFailureTests {
-    @Test("500s are retried until delivered; a 400 stream is dead-lettered per batch while others deliver and checkpoints move on")
+    @Test("""
+        500s are retried until delivered; a 400 stream is dead-lettered per batch while others deliver \
+        and checkpoints move on
+        """)
     func retriesAndDeadLetters() throws {
         let dir = try TempDir()
         let receiver = try AtomReceiver()
@@ -13,7 +16,7 @@ struct DeliveryFailureTests {
         receiver.plan(Array(repeating: .status(400), count: 50), stream: "bad")
         var lines: [String] = []
         for n in 0..<1000 { lines.append(n % 4 == 0 ? "kind=bad n=\(n)" : "kind=good n=\(n)") }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("mixed.log"), atomically: true, encoding: .utf8)
+        try writeText(lines.joined(separator: "\n") + "\n", to: dir.file("mixed.log"))
         let config = dir.file("shipper.json5")
         try """
         {
@@ -37,7 +40,8 @@ struct DeliveryFailureTests {
         #expect(Set(good).count == 750)
         #expect(receiver.events(stream: "bad").isEmpty)
         let goodRequests = receiver.requests.filter { $0.table == "good" }
-        #expect(goodRequests.filter { $0.status == 500 || $0.status == 503 }.count == 3, "the planned failures were seen")
+        let failed = goodRequests.filter { $0.status == 500 || $0.status == 503 }
+        #expect(failed.count == 3, "the planned failures were seen")
 
         // 250 bad events in batches of at most 100: three batches, each dead-lettered and reported once.
         let badBatches = receiver.requests.filter { $0.table == "bad" }.count

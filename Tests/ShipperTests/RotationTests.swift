@@ -34,9 +34,9 @@ struct RotationTests {
         }
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let createConf = dir.file("create.conf")
-        try "\(log) {\n  rotate 5\n  create\n  missingok\n}\n".write(toFile: createConf, atomically: true, encoding: .utf8)
+        try writeText("\(log) {\n  rotate 5\n  create\n  missingok\n}\n", to: createConf)
         let copyConf = dir.file("copytruncate.conf")
-        try "\(log) {\n  rotate 5\n  copytruncate\n  missingok\n}\n".write(toFile: copyConf, atomically: true, encoding: .utf8)
+        try writeText("\(log) {\n  rotate 5\n  copytruncate\n  missingok\n}\n", to: copyConf)
         let state = dir.file("logrotate.state")
 
         let shipper = try ShipperBinary.start(["run", "--config", config])
@@ -57,7 +57,8 @@ struct RotationTests {
         // Expected: every line present in the live file or a rotated copy (lines logrotate itself
         // loses between its copy and its truncate are in neither).
         var expected: [String] = []
-        for name in ["app.log", "app.log.1", "app.log.2", "app.log.3"] where FileManager.default.fileExists(atPath: dir.file(name)) {
+        let names = ["app.log", "app.log.1", "app.log.2", "app.log.3"]
+        for name in names where FileManager.default.fileExists(atPath: dir.file(name)) {
             expected += try fileLines(dir.file(name))
         }
         #expect(Set(expected).count == expected.count, "the files themselves hold repeated lines")

@@ -7,7 +7,8 @@ import TestSupport
 enum ShipperBinary {
     /// `.build/<config>/atom-shipper`, next to the test bundle that runs this.
     static var path: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // The test binary sits in `<name>PackageTests.xctest` (a file on Linux) in the build folder.
         while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("atom-shipper").path),
@@ -24,7 +25,8 @@ enum ShipperBinary {
     }
 
     /// Runs a command to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    timeout: Double = 120) throws -> Result {
         let process = try start(arguments, environment: environment)
         return process.finish(timeout: timeout)
     }
@@ -73,7 +75,8 @@ final class RunningShipper: @unchecked Sendable {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            return ShipperBinary.Result(status: -1, stdout: stdout, stderr: stderr + "\n(test killed it after \(timeout) s)")
+            return ShipperBinary.Result(status: -1, stdout: stdout,
+                                        stderr: stderr + "\n(test killed it after \(timeout) s)")
         }
         process.waitUntilExit()
         return ShipperBinary.Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
@@ -118,6 +121,11 @@ final class AppendingWriter {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
+}
+
+/// Writes `text` to `path` (UTF-8, replacing the file).
+func writeText(_ text: String, to path: String) throws {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
 /// Runs a command-line tool (gzip, logrotate, cp) and fails the caller when it fails.

@@ -8,9 +8,9 @@ public final class TempDir: @unchecked Sendable {
     /// The folder's absolute path.
     public let path: String
 
-    /// Creates `/tmp/<prefix>.XXXXXX`.
+    /// Creates `/tmp/<prefix>.<six random characters>` with mkdtemp(3).
     public init(prefix: String = "atom-test") throws {
-        var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
+        var template = Array("/tmp/\(prefix).\(String(repeating: "X", count: 6))".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
             return mkdtemp(base) != nil
