@@ -43,6 +43,9 @@ public struct LineChunk {
 
 /// What a consumer knows of the file a chunk came from.
 public struct FileDescription: Sendable, Equatable {
+    /// Names the file among those the tailer has open now: stable while it stays attached (across
+    /// renames), reused only after it is released. A consumer keeps per-file state under it.
+    public var id: UInt32
     public var path: String
     public var fingerprint: String
     public var isGzip: Bool

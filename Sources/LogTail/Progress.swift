@@ -63,10 +63,12 @@ final class Progress {
         return nextSequence
     }
 
-    /// Closes chunk `sequence`: its lines end at `end` and `events` acknowledgements are due.
-    func close(_ sequence: UInt64, end: Int64, events: Int) {
+    /// Closes chunk `sequence`: its lines end at `end` and `events` acknowledgements are due. Once
+    /// they are, the chunk settles up to `settleTo` (at most `end`; `end` when nil): less when the
+    /// consumer still holds its last lines, which a later chunk's event will cover.
+    func close(_ sequence: UInt64, end: Int64, settleTo: Int64? = nil, events: Int) {
         let index = Int(sequence - firstSequence)
-        chunks[index].end = end
+        chunks[index].end = min(end, settleTo ?? end)
         chunks[index].remaining += events
         chunks[index].open = false
         readTo = max(readTo, end)

@@ -47,9 +47,24 @@ public protocol LineConsumer: AnyObject {
     func hasRoom() -> Bool
     /// Waits up to `timeout` seconds for room; true when there is room.
     func waitForRoom(timeout: Double) -> Bool
+    /// Offset of the first line of `file` the consumer still holds without an event made from it
+    /// (a multiline event or a partial container line still being joined), or nil when it holds
+    /// none. Asked after each call that hands the consumer lines or a token; the file's checkpoint
+    /// passes no further than this offset until the lines are in an event.
+    func heldOffset(of file: FileDescription) -> Int64?
+    /// `file` has had no new data for `quietSeconds` and the consumer holds lines of it: it may
+    /// emit them now. Returns how many events it made, to be acknowledged with `token`.
+    func fileQuiet(_ file: FileDescription, quietSeconds: Double, token: UInt64) -> Int
+    /// No more lines of `file` will come (rotated away or deleted, truncated, finished, or the end
+    /// of a `--once` run): the consumer emits what it holds. Returns how many events it made, to
+    /// be acknowledged with `token`.
+    func fileReleased(_ file: FileDescription, token: UInt64) -> Int
 }
 
 extension LineConsumer {
     public func hasRoom() -> Bool { true }
     public func waitForRoom(timeout: Double) -> Bool { true }
+    public func heldOffset(of file: FileDescription) -> Int64? { nil }
+    public func fileQuiet(_ file: FileDescription, quietSeconds: Double, token: UInt64) -> Int { 0 }
+    public func fileReleased(_ file: FileDescription, token: UInt64) -> Int { 0 }
 }

@@ -62,6 +62,7 @@ final class TailedFile {
     var identityKey: String { "\(device):\(inode)" }
 
     var description: FileDescription {
-        FileDescription(path: path, fingerprint: progress?.fingerprint.hex ?? "", isGzip: kind == .gzip)
+        FileDescription(id: progress?.id ?? 0, path: path, fingerprint: progress?.fingerprint.hex ?? "",
+                        isGzip: kind == .gzip)
     }
 }

@@ -19,7 +19,7 @@ extension Tailer {
             }
         }
         guard let st = try? Sys.fstat(file.fd, path: file.path) else { return .idle }
-        if file.kind == .plain && !checkPlainIdentity(file, st) { return .waiting }
+        if file.kind == .plain && !checkPlainIdentity(file, st, consumer: consumer) { return .waiting }
 
         var budget = options.readBudgetBytes
         var gotData = false
@@ -57,7 +57,15 @@ extension Tailer {
             // meanwhile would be lost.
             if !once { discoverIfDue() }
         }
-        if !gotData { flushTailIfDue(file, consumer: consumer, once: once, stat: st) }
+        if !gotData {
+            flushTailIfDue(file, consumer: consumer, once: once, stat: st)
+            // A line still being written may belong to what the consumer holds: wait for it.
+            if file.framing.carry.isEmpty {
+                var away = st.links == 0
+                if case .rotated = file.state { away = true }
+                offerHeld(file, consumer: consumer, release: away)
+            }
+        }
         return gotData ? .data : .idle
     }
 
@@ -119,10 +127,37 @@ extension Tailer {
                            "offset": String(framer.offsets.base[i]), "maxLineBytes": String(options.maxLineBytes)])
         }
         let sequence = progressLock.withLock { progress.open() }
-        let chunk = LineChunk(file: file.description, token: Progress.token(id: progress.id, sequence: sequence),
+        let description = file.description
+        let chunk = LineChunk(file: description, token: Progress.token(id: progress.id, sequence: sequence),
                               framer: framer)
         let events = consumer.consume(chunk)
-        progressLock.withLock { progress.close(sequence, end: file.framing.consumedTo, events: events) }
+        let held = consumer.heldOffset(of: description)
+        progressLock.withLock {
+            progress.close(sequence, end: file.framing.consumedTo, settleTo: held, events: events)
+        }
+    }
+
+    /// Lets the consumer emit the lines of `file` it holds (a multiline event still being grouped):
+    /// when the file is quiet, or (`release`) when no more lines of it will come. The events go in
+    /// a chunk of their own that ends where the file's framed lines end, so the checkpoint passes
+    /// those lines once the events are acknowledged.
+    func offerHeld(_ file: TailedFile, consumer: any LineConsumer, release: Bool) {
+        guard let progress = file.progress else { return }
+        let description = file.description
+        guard consumer.heldOffset(of: description) != nil else { return }
+        let sequence = progressLock.withLock { progress.open() }
+        let token = Progress.token(id: progress.id, sequence: sequence)
+        let events: Int
+        if release {
+            events = consumer.fileReleased(description, token: token)
+        } else {
+            let quiet = Double(Clock.nanos() &- file.lastData) / 1e9
+            events = consumer.fileQuiet(description, quietSeconds: quiet, token: token)
+        }
+        let held = consumer.heldOffset(of: description)
+        progressLock.withLock {
+            progress.close(sequence, end: file.framing.consumedTo, settleTo: held, events: events)
+        }
     }
 
     /// Emits a waiting unterminated line when the file will not complete it: end of a `--once` run,
@@ -145,15 +180,18 @@ extension Tailer {
         deliver(file, consumer: consumer)
     }
 
-    /// Emits every waiting unterminated line (end of a `--once` run).
+    /// Emits every waiting unterminated line, and what the consumer holds (end of a `--once` run).
     func flushTails(consumer: any LineConsumer) {
-        for file in files.values where file.progress != nil { flushTail(file, consumer: consumer) }
+        for file in files.values where file.progress != nil {
+            flushTail(file, consumer: consumer)
+            offerHeld(file, consumer: consumer, release: true)
+        }
     }
 
     /// Checks a plain file against what was read: a smaller size or a changed head means it was
     /// truncated (copytruncate) or rewritten, and reading restarts at 0. A short file's identity
     /// grows with it. Returns false when the file cannot be read now.
-    private func checkPlainIdentity(_ file: TailedFile, _ st: FileStat) -> Bool {
+    private func checkPlainIdentity(_ file: TailedFile, _ st: FileStat, consumer: any LineConsumer) -> Bool {
         guard let progress = file.progress else { return false }
         let changed = st.size != file.lastSize || st.modifiedNanos != file.lastModified
         file.lastSize = st.size
@@ -172,6 +210,7 @@ extension Tailer {
         if truncated {
             logger.info("file truncated; reading it from the start", ["input": options.input, "path": file.path,
                         "offset": String(file.readOffset), "size": String(st.size)])
+            offerHeld(file, consumer: consumer, release: true)
             progressLock.withLock { progress.detached = true }
             file.progress = nil
             file.readOffset = 0
@@ -237,6 +276,7 @@ extension Tailer {
             }
             guard close else { continue }
             if file.state != .done || file.kind == .gzip { flushTail(file, consumer: consumer) }
+            offerHeld(file, consumer: consumer, release: true)
             if let progress = file.progress { progressLock.withLock { progress.detached = true } }
             file.closeDescriptor()
             if forget { files[key] = nil }
