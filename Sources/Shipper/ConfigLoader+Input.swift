@@ -47,6 +47,7 @@ extension ConfigLoader {
         var mapping = MappingSpec(parser: parser ?? .raw(field: "message"), addFields: addFields, routes: routes,
                                   defaultStream: stream, defaultAuthKey: authKey)
         mapping.parseErrorField = w.string(m, "parseErrorField") ?? "parse_error"
+        readFieldTypes(m["parser"], at: "\(path).parser", walker: &w, into: &mapping)
         mapping.invalidUTF8 = w.choice(m, "invalidUTF8", ["replace", "escape"], default: "replace") == "escape"
             ? .escape : .replace
         if parser != nil {

@@ -3,6 +3,10 @@ import LogTail
 import StreamMapping
 
 extension ConfigLoader {
+    /// Keys every parser takes besides its own: field types and what a value that does not convert
+    /// becomes.
+    static let typeKeys = ["types", "onTypeError"]
+
     /// The `parser` object of an input.
     static func readParser(_ value: ConfigValue?, at path: String,
                            walker w: inout ConfigWalker) -> ParserSpec? {
@@ -18,13 +22,15 @@ extension ConfigLoader {
         }
         switch type {
         case "raw":
-            _ = w.object(value, at: path, allowed: ["type", "field"])
+            _ = w.object(value, at: path, allowed: ["type", "field"] + typeKeys)
             return .raw(field: w.string(m, "field") ?? "message")
         case "json":
-            _ = w.object(value, at: path, allowed: ["type"])
-            return .json
+            _ = w.object(value, at: path, allowed: ["type", "nonObject"] + typeKeys)
+            let policies = JSONNonObject.allCases.map(\.rawValue)
+            let policy = w.choice(m, "nonObject", policies, default: "error")
+            return .json(nonObject: JSONNonObject(rawValue: policy) ?? .error)
         case "regex":
-            _ = w.object(value, at: path, allowed: ["type", "pattern"])
+            _ = w.object(value, at: path, allowed: ["type", "pattern"] + typeKeys)
             guard let pattern = w.string(m, "pattern"), !pattern.isEmpty else {
                 w.fail("\(path).pattern", "missing: a regex parser needs a pattern with named groups")
                 return nil
@@ -32,10 +38,33 @@ extension ConfigLoader {
             return .regex(pattern: pattern)
         default:
             var options: [String: FieldValue] = [:]
-            for (key, item) in members where key != "type" {
+            for (key, item) in members where key != "type" && !typeKeys.contains(key) {
                 if let field = fieldValue(item, at: "\(path).\(key)", walker: &w) { options[key] = field }
             }
             return .custom(name: type, options: options)
+        }
+    }
+
+    /// The parser's `types` (`{ bytes: "int" }`) and `onTypeError` (`keep`, `null` or `drop`),
+    /// set on `mapping`.
+    static func readFieldTypes(_ value: ConfigValue?, at path: String, walker w: inout ConfigWalker,
+                               into mapping: inout MappingSpec) {
+        guard case .object(let members)? = value else { return }
+        let m = Members(path: path, members: members)
+        let failures = ValueConversion.Failure.allCases.map(\.rawValue)
+        let policy = w.choice(m, "onTypeError", failures, default: "keep")
+        mapping.onTypeError = ValueConversion.Failure(rawValue: policy) ?? .keep
+        guard let types = m["types"] else { return }
+        guard case .object(let fields) = types else {
+            w.fail("\(path).types", "expected an object of field names and types, such as "
+                   + "{ bytes: \"int\" }, found \(types.kindName)")
+            return
+        }
+        let targets = ValueConversion.Target.allCases.map(\.rawValue)
+        let t = Members(path: "\(path).types", members: fields)
+        for (name, _) in fields {
+            let text = w.choice(t, name, targets, default: "")
+            if let target = ValueConversion.Target(rawValue: text) { mapping.fieldTypes.append((name, target)) }
         }
     }
 }

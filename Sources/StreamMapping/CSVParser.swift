@@ -12,7 +12,7 @@
 /// - A parser cannot see where a file starts, so a header line is parsed like any other: its
 ///   event has each field equal to its own name, and a route such as
 ///   `{ when: { field: "LineId", equals: "LineId" }, drop: true }` drops it.
-final class CSVParser: Parser {
+final class CSVParser: FieldDeclaring {
     private let names: [String]
     private let separator: LiteralBytes
     private let quote = LiteralBytes("\"")
@@ -65,6 +65,8 @@ final class CSVParser: Parser {
         value = .allocate(capacity: 1)
         value.initialize(to: ValueBuffer())
     }
+
+    var declaredFields: [String] { names }
 
     deinit {
         fields.deallocate()

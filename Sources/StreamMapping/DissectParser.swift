@@ -14,7 +14,7 @@
 /// the line, or, when the pattern ends with a literal, everything before that literal, which
 /// must end the line. Fields appear in the order their names first appear in the pattern. A
 /// line that does not fit fails with the literal it lacks.
-final class DissectParser: Parser {
+final class DissectParser: FieldDeclaring {
     /// One placeholder and the literal after it.
     private struct Step {
         /// Index into `outputNames`, or -1 for a skipped value.
@@ -118,6 +118,8 @@ final class DissectParser: Parser {
         bounds.initialize(repeating: 0, count: 2 * parsed.keys.count)
         stepNames = parsed.keys.map { key in key.name.map { "\"\($0)\"" } ?? "(skipped)" }
     }
+
+    var declaredFields: [String] { outputNames }
 
     deinit {
         prefix.deallocate()

@@ -15,6 +15,16 @@ public final class EventMapper: @unchecked Sendable {
         case json(JSONParser)
         case regex(RegexParser)
         case custom(any Parser)
+
+        /// The parser, for what it declares about its fields.
+        var parser: any Parser {
+            switch self {
+            case .raw(let parser): parser
+            case .json(let parser): parser
+            case .regex(let parser): parser
+            case .custom(let parser): parser
+            }
+        }
     }
 
     private struct CompiledRoute {
@@ -35,6 +45,10 @@ public final class EventMapper: @unchecked Sendable {
     private let defaultTarget: Int
     private let messageField: Int
     private let errorField: Int
+    /// The fields converted to a type after a line parses, and whether there are any (one
+    /// branch per line when there are none).
+    private let conversions: [(field: Int, conversion: ValueConversion)]
+    private let hasConversions: Bool
     /// What ends every event: `"` (closing a string value before it), then `,"a":1,"b":"x"` for
     /// the added fields, then `}`; written as the slice that fits what precedes it.
     let closing: [UInt8]
@@ -64,6 +78,8 @@ public final class EventMapper: @unchecked Sendable {
         hasAddedFields = !added.members.isEmpty
 
         format = try Self.makeFormat(spec.parser, names: &names, registry: registry)
+        conversions = try Self.compileConversions(spec, format: format, names: &names)
+        hasConversions = !conversions.isEmpty
 
         var targets: [StreamTarget] = []
         routes = try Self.compileRoutes(spec, added: added.texts, names: &names, targets: &targets)
@@ -96,17 +112,33 @@ public final class EventMapper: @unchecked Sendable {
         let parsed: Bool
         switch format {
         case .raw(let parser): parsed = parser.parse(line, into: &record.pointee)
-        case .json(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .json(let parser):
+            switch parser.scan(line, into: &record.pointee) {
+            case .parsed: parsed = true
+            case .failed: parsed = false
+            case .drop: return nil
+            }
         case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
         case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
         }
-        if !parsed { replaceWithFailure(line) }
+        if !parsed {
+            replaceWithFailure(line)
+        } else if hasConversions {
+            convertFields()
+        }
 
         for route in routes {
             guard let condition = route.condition else { return route.target }
             if condition.evaluate(record) { return route.target }
         }
         return defaultTarget
+    }
+
+    /// Converts the typed fields of a parsed line.
+    private func convertFields() {
+        for (field, conversion) in conversions {
+            conversion.apply(toIndex: field, in: &record.pointee)
+        }
     }
 
     /// Turns the record into the failure event: the line as `message`, the reason beside it.
@@ -156,13 +188,49 @@ public final class EventMapper: @unchecked Sendable {
                 throw MappingError(keyPath: "parser.field", message: "the field name is empty")
             }
             return .raw(RawParser(field: names.intern(field)))
-        case .json:
-            return .json(JSONParser())
+        case .json(let nonObject):
+            return .json(JSONParser(nonObject: nonObject, messageField: names.intern("message")))
         case .regex(let pattern):
             return .regex(try RegexParser(pattern, names: &names))
         case .custom(let name, let options):
             return .custom(try registry.make(name, options: options))
         }
+    }
+
+    /// Resolves the mapping's field types, and those the parser's own pattern gives (which a
+    /// type in the mapping overrides), to field indexes.
+    private static func compileConversions(
+        _ spec: MappingSpec, format: Format, names: inout FieldNames
+    ) throws(MappingError) -> [(field: Int, conversion: ValueConversion)] {
+        if case .json = format, !spec.fieldTypes.isEmpty {
+            let message = "the json parser keeps each value's own JSON type; types apply to "
+                + "parsers that capture text"
+            throw MappingError(keyPath: "parser.types", message: message)
+        }
+        let declaring = format.parser as? any FieldDeclaring
+        var seen = Set<String>()
+        var compiled: [(field: Int, conversion: ValueConversion)] = []
+        for (name, target) in spec.fieldTypes {
+            let path = "parser.types.\(name)"
+            guard !name.isEmpty else {
+                throw MappingError(keyPath: path, message: "the field name is empty")
+            }
+            guard seen.insert(name).inserted else {
+                throw MappingError(keyPath: path, message: "field \"\(name)\" is typed twice")
+            }
+            if let fields = declaring?.declaredFields, !fields.contains(name) {
+                let known = fields.joined(separator: ", ")
+                let message = "the parser sets no field \"\(name)\" (its fields: \(known))"
+                throw MappingError(keyPath: path, message: message)
+            }
+            let conversion = ValueConversion(target, onFailure: spec.onTypeError)
+            compiled.append((names.intern(name), conversion))
+        }
+        for (name, target) in declaring?.declaredTypes ?? [] where seen.insert(name).inserted {
+            let conversion = ValueConversion(target, onFailure: spec.onTypeError)
+            compiled.append((names.intern(name), conversion))
+        }
+        return compiled
     }
 
     /// Compiles each route's condition and resolves its target to an index into `targets`.

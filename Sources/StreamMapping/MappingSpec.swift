@@ -16,8 +16,16 @@ public struct MappingSpec: Sendable {
     public var parseErrorField: String = "parse_error"
     /// What happens to bytes that are not valid UTF-8 when they are written into an event.
     public var invalidUTF8: JSON.InvalidUTF8 = .replace
+    /// Parsed fields converted from text to a type (`bytes` to `int`), in this order, after a
+    /// line parses. With a parser that names its fields (regex, dissect, csv, syslog, grok),
+    /// each must be one of them. Types a grok pattern gives (`%{NUMBER:bytes:int}`) are added,
+    /// unless the field is named here.
+    public var fieldTypes: [(String, ValueConversion.Target)] = []
+    /// What happens to a value that does not convert to its type.
+    public var onTypeError: ValueConversion.Failure = .keep
 
-    /// Creates a mapping; `parseErrorField` and `invalidUTF8` keep their defaults until set.
+    /// Creates a mapping; `parseErrorField`, `invalidUTF8`, `fieldTypes` and `onTypeError` keep
+    /// their defaults until set.
     public init(
         parser: ParserSpec,
         addFields: [(String, FieldValue)] = [],

@@ -143,6 +143,43 @@ public struct Record {
         field.index < slots.count && slots[field.index] >= 0
     }
 
+    /// Removes `field` from the record; the fields after it keep their order. Nothing happens
+    /// when the field is not set.
+    public mutating func remove(_ field: FieldID) {
+        guard field.index < slots.count else { return }
+        let slot = Int(slots[field.index])
+        guard slot >= 0 else { return }
+        slots[field.index] = -1
+        var index = slot
+        while index + 1 < entryCount {
+            entries[index] = entries[index + 1]
+            slots[entries[index].field] = Int32(index)
+            index += 1
+        }
+        entryCount -= 1
+    }
+
+    /// Whether the field at `index` is text (nil when it is not set).
+    @inline(__always)
+    func isText(ofIndex index: Int) -> Bool? {
+        guard index < slots.count, slots[index] >= 0 else { return nil }
+        return entries[Int(slots[index])].isText
+    }
+
+    /// The byte count of the field at `index` (nil when it is not set).
+    func count(ofIndex index: Int) -> Int? {
+        guard index < slots.count, slots[index] >= 0 else { return nil }
+        return entries[Int(slots[index])].count
+    }
+
+    /// Marks the set field at `index` as text (escaped when written) or as JSON (copied), its
+    /// bytes unchanged: a captured `200` becomes the number 200 without a copy.
+    @inline(__always)
+    mutating func setKind(ofIndex index: Int, isText: Bool) {
+        guard index < slots.count, slots[index] >= 0 else { return }
+        entries[Int(slots[index])].isText = isText
+    }
+
     /// Calls `body` with the text of `field` (a string's bytes, or a JSON value's text), or
     /// returns nil when the field is not set. The bytes are valid only inside `body`.
     public func withText<R>(of field: FieldID, _ body: (UnsafeRawBufferPointer) -> R) -> R? {

@@ -1,10 +1,11 @@
 import CPCRE2
 
 /// The `regex` format: a PCRE2 pattern whose named groups become string fields, in group order.
-final class RegexParser: Parser {
+final class RegexParser: FieldDeclaring {
     private let pattern: PCRE2Pattern
     /// Group number and field index of each named group, in group order.
     private let groups: [(number: Int, field: Int)]
+    let declaredFields: [String]
 
     /// Compiles `source` and registers its group names in `names`.
     ///
@@ -20,6 +21,7 @@ final class RegexParser: Parser {
             )
         }
         groups = named.map { ($0.number, names.intern($0.name)) }
+        declaredFields = named.map(\.name)
     }
 
     func parse(_ line: UnsafeRawBufferPointer, into record: inout Record) -> Bool {

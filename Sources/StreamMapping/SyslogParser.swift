@@ -19,7 +19,7 @@
 ///
 /// RFC 5424 values `-` (NILVALUE) are left out. A line without the parts its format requires
 /// fails with the part missing and its offset.
-final class SyslogParser: Parser {
+final class SyslogParser: FieldDeclaring {
     /// Which syslog dialect the lines are in.
     enum Format: String {
         case rfc3164, rfc5424, auto
@@ -65,6 +65,8 @@ final class SyslogParser: Parser {
     }
 
     deinit { fields.deallocate() }
+
+    var declaredFields: [String] { Self.names }
 
     func parse(_ line: UnsafeRawBufferPointer, into record: inout Record) -> Bool {
         if fields[0] < 0 {

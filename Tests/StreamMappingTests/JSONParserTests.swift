@@ -19,6 +19,8 @@ struct JSONParserTests {
             #"{"big":9223372036854775808,"bigger":123456789012345678901234567890,"#
                 + #""tiny":1E-400,"neg":-9223372036854775809}"#,
             #"{"text":"héllo ✓ 🎉","esc":"\ud83c\udf89","dup":1,"dup":2}"#,
+            #"{"e":1e999999,"E":-2.5E+308,"z":-0.0,"zero":-0,"lone":"\ud800","nul":"\u0000","#
+                + #""max":18446744073709551616,"pi":3.14159265358979323846264338327950288}"#,
             #"{}"#,
         ]
     )
@@ -83,6 +85,36 @@ struct JSONParserTests {
         let expected = "{\"message\":\(quoted(line)),\"parse_error\":\(quoted(reason)),\"src\":\"app\"}"
         #expect(map(mapper, line).json == expected)
         #expect(mapper.parseFailures == 1)
+    }
+
+    @Test(
+        "a line that is not an object at all follows the nonObject policy; a broken object fails",
+        arguments: [#"[1,2]"#, #""just a string""#, "42", "null", "plain text", "", "   "]
+    )
+    func nonObjectPolicies(line: String) throws {
+        func mapper(_ policy: JSONNonObject) throws -> EventMapper {
+            let spec = MappingSpec(
+                parser: .json(nonObject: policy), addFields: [("src", .string("app"))], defaultStream: "s"
+            )
+            return try EventMapper(spec: spec)
+        }
+        let raw = try mapper(.raw)
+        #expect(map(raw, line).json == "{\"message\":\(quoted(line)),\"src\":\"app\"}")
+        #expect(map(raw, #"{"a":1}"#).json == #"{"a":1,"src":"app"}"#)
+        #expect(map(raw, #" {"a":1"#).json
+            == #"{"message":" {\"a\":1","parse_error":"invalid JSON at offset 7: the line ends inside the "#
+            + #"object","src":"app"}"#)
+        #expect(raw.parseFailures == 1)
+
+        let drop = try mapper(.drop)
+        #expect(map(drop, line).stream == nil)
+        #expect(map(drop, #"{"a":1}"#).stream == 0)
+        #expect(map(drop, "{broken").stream == 0)
+        #expect(drop.parseFailures == 1)
+
+        let error = try mapper(.error)
+        #expect(map(error, line).json?.contains(#""parse_error":"line is not a JSON object""#) == true)
+        #expect(error.parseFailures == 1)
     }
 
     @Test("nesting of 64 levels passes and 65 is refused")
