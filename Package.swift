@@ -20,8 +20,10 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        // Not a library: SSE2 byte scanning in inline C, which Swift's SIMD types compile poorly.
+        .systemLibrary(name: "CByteScan", path: "Sources/CByteScan"),
 
-        .target(name: "AtomBase", dependencies: ["CSystem"], swiftSettings: strict),
+        .target(name: "AtomBase", dependencies: ["CSystem", "CByteScan"], swiftSettings: strict),
         .target(name: "AtomSDK", dependencies: ["AtomBase", "CCrypto", "CCurl", "CZlib"], swiftSettings: strict),
         .target(name: "LogTail", dependencies: ["AtomBase", "CZlib", "CSQLite", "CCrypto"], swiftSettings: strict),
         .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2"], swiftSettings: strict),

@@ -24,6 +24,10 @@ extension EventMapper {
         let begin = out.count
         if let object = record.pointee.object {
             encodeObject(object, into: out)
+            if !hasAddedFields && !object.hasInvalidUTF8 {
+                // The line's own bytes, whose specials the scanner counted.
+                return object.range.count + object.specials
+            }
             return JSON.escapedLengthOfJSON(out.slice(begin..<out.count))
         }
         var specials = 0

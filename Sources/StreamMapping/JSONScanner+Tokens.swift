@@ -7,8 +7,14 @@ extension JSONScanner {
     mutating func skipSpace() {
         while i < n {
             let b = p[i]
-            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
-            i += 1
+            if b == 0x20 {
+                i += 1
+            } else if b == 0x0A || b == 0x0D || b == 0x09 {
+                specials += 1  // a control byte: escaped once more inside a bulk request
+                i += 1
+            } else {
+                return
+            }
         }
     }
 
@@ -17,11 +23,10 @@ extension JSONScanner {
     mutating func scanString() -> Bool {
         i += 1
         escaped = false
+        specials += 2  // the quotes
         while i < n {
-            // Eight plain bytes at a time; a byte that needs a look stops the skip.
-            while i + 8 <= n, Self.isPlain(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) {
-                i += 8
-            }
+            // Straight to the next byte that needs a look, sixteen bytes per step.
+            i += JSON.plainRun(p + i, n - i)
             guard i < n else { break }
             let b = p[i]
             if b == UInt8(ascii: "\"") {
@@ -32,8 +37,12 @@ extension JSONScanner {
                 escaped = true
                 guard i + 1 < n else { break }
                 switch p[i + 1] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    specials += 2
+                    i += 2
+                case UInt8(ascii: "/"), UInt8(ascii: "b"),
                      UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    specials += 1
                     i += 2
                 case UInt8(ascii: "u"):
                     guard i + 5 < n, Self.hexValue(p[i + 2]) != nil, Self.hexValue(p[i + 3]) != nil,
@@ -41,6 +50,7 @@ extension JSONScanner {
                     else {
                         return reject("invalid \\u escape")
                     }
+                    specials += 1
                     i += 6
                 default:
                     return reject("invalid escape")
@@ -60,20 +70,6 @@ extension JSONScanner {
             }
         }
         return reject("unterminated string")
-    }
-
-    /// Whether none of the eight bytes in `word` ends a string or needs a look: no quote, no
-    /// backslash, no control byte, no byte of a multi-byte sequence (SWAR: each test sets the
-    /// high bit of a byte that matches, and never misses one).
-    @inline(__always)
-    static func isPlain(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let control = (word &- ones &* 0x20) & ~word
-        let quoteFound = (quote &- ones) & ~quote
-        let backslashFound = (backslash &- ones) & ~backslash
-        return (control | quoteFound | backslashFound | word) & (ones &* 0x80) == 0
     }
 
     /// Scans a number as JSON's grammar has it:

@@ -10,6 +10,9 @@ struct JSONScanner {
     var invalidUTF8 = false
     /// Whether the string just scanned had a backslash escape.
     var escaped = false
+    /// How many `"`, `\\` and control bytes the text holds so far: what escaping it as a JSON
+    /// string adds to its length (counted here so that the encoder need not scan it again).
+    var specials = 0
     /// Why the scan failed.
     private(set) var failure = ""
 
@@ -26,6 +29,7 @@ struct JSONScanner {
             return nil
         }
         let objectStart = i
+        specials = 0  // whitespace before the object is not part of it
         i += 1
         var depth = 1
         var arrays: UInt64 = 0  // bit d-1 set: the container at depth d is an array
@@ -143,9 +147,11 @@ struct JSONScanner {
     /// Checks that nothing but whitespace follows the object; returns where the object lies.
     private mutating func finish(_ objectStart: Int) -> Record.Object? {
         let objectEnd = i
+        let objectSpecials = specials
         skipSpace()
         guard i == n else { return fail("unexpected bytes after the object") }
-        return Record.Object(range: objectStart..<objectEnd, hasInvalidUTF8: invalidUTF8)
+        return Record.Object(range: objectStart..<objectEnd, hasInvalidUTF8: invalidUTF8,
+                             specials: objectSpecials)
     }
 
     /// Notes a failure at the current offset, for `return fail(...)` in `scanObject`.

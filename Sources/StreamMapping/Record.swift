@@ -21,6 +21,8 @@ public struct Record {
     struct Object {
         var range: Range<Int>
         var hasInvalidUTF8: Bool
+        /// The `"`, `\\` and control bytes in `range`: its escaped length is its count plus this.
+        var specials: Int
     }
 
     /// A top-level member of a pass-through object: its bytes from the key's opening quote to

@@ -60,11 +60,12 @@ struct JSONEscapingTests {
         Array("é".utf8), Array("日本".utf8), Array("😀".utf8), [0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80],
     ]
 
-    /// Every piece at every offset 0...9 inside filler, so each lands in every lane of a word.
+    /// Every piece at every offset 0...33 inside filler, so each lands in every lane of a
+    /// 16-byte step, in the first and second step and in the byte-wise tail.
     static var texts: [[UInt8]] {
         var result: [[UInt8]] = []
         for piece in pieces {
-            for offset in 0..<10 {
+            for offset in 0..<34 {
                 result.append(Array(repeating: UInt8(ascii: "a"), count: offset) + piece + Array("tail-of-text".utf8))
             }
         }

@@ -13,6 +13,8 @@ struct EncodedSizeTests {
         [0x62, 0x61, 0x64, 0xFF, 0x20, 0xC3, 0x28, 0x20, 0x65, 0x6E, 0x64],
         Array(#"{"a":"x\"y","b":[1,2,{"c":null}],"d":"\u00e9"}"#.utf8),
         Array("{ \"spaced\" :\t\"tab before value\" }".utf8),
+        Array("\t {\"a\":\"\\\\\",\r\"b\":[\"\\/\\u0041\\n\",\"a long string of plain text\"]}\t ".utf8),
+        Array(#"{"k":"\"quoted\" and \\ backslash","e":"","n":-1.5e3,"t":true}"#.utf8),
         Array(#"127.0.0.1 - - [10/Mar/2024:06:00:00 +0000] "GET /a?b="c" HTTP/1.1" 200 12 "-" "agent \"x\"""#.utf8),
         [],
     ]
