@@ -1,20 +1,27 @@
 /// The `syslog` format: BSD syslog (RFC 3164, as syslogd writes files) or RFC 5424 lines.
 ///
-/// Option `format`: `rfc3164`, `rfc5424`, or `auto` (the default: RFC 5424 when `<PRI>` is
-/// followed by a version number and a space, else RFC 3164).
+/// Options:
+/// - `format`: `rfc3164`, `rfc5424`, or `auto` (the default: RFC 5424 when `<PRI>` is followed
+///   by a version number and a space, else RFC 3164);
+/// - `fullTimestamp`: the name of a field to add after `timestamp` with the complete time: an
+///   RFC 3164 `Mmm dd hh:mm:ss` as `YYYY-MM-DDThh:mm:ss` with the year inferred (`SyslogYear`
+///   states the rule; the offset stays unknown, as in the line), an RFC 3339 time as written;
+/// - `referenceDate`: `YYYY-MM-DD`, the date the year is inferred from (default: the local date
+///   when the line is parsed; set it when reading archives of a known year);
+/// - `structuredData`: `object` (the default: see `SyslogStructuredData`) or `text` (as written).
 ///
 /// Fields, in this order, strings unless said; a field the line lacks is left out:
 /// - `priority`, `facility`, `severity`: numbers, from `<PRI>` (always there in RFC 5424,
 ///   optional in RFC 3164);
 /// - `version` (RFC 5424);
-/// - `timestamp`, as written: RFC 3164 `Mmm dd hh:mm:ss` (the day space-padded or not; no year is
-///   inferred) or an RFC 3339 time; RFC 5424 its TIMESTAMP;
+/// - `timestamp`, as written: RFC 3164 `Mmm dd hh:mm:ss` (the day space-padded or not) or an
+///   RFC 3339 time; RFC 5424 its TIMESTAMP; then the `fullTimestamp` field, when named;
 /// - `host`;
 /// - `app`: RFC 3164 the tag before `[pid]` and `:` (the tag runs to the first `": "` within
 ///   48 bytes, spaces allowed, as in `syslogd 1.4.1: restart.`; without one the line has no
 ///   tag and all of it after the host is the message); RFC 5424 APP-NAME;
 /// - `pid` (RFC 3164, the digits in `[...]` ending the tag), or `procid` and `msgid` (RFC 5424);
-/// - `structured_data` (RFC 5424): the SD elements as raw text;
+/// - `structured_data` (RFC 5424): the SD elements as an object, or as raw text;
 /// - `message`: the rest of the line (RFC 5424 without a leading UTF-8 BOM).
 ///
 /// RFC 5424 values `-` (NILVALUE) are left out. A line without the parts its format requires
@@ -40,39 +47,84 @@ final class SyslogParser: FieldDeclaring {
     static let maxTagBytes = 48
 
     private let format: Format
-    /// Field index per `Field`, resolved on the first line (-1 until then).
+    /// Field index per `Field`, resolved on the first line (-1 until then); the last slot is the
+    /// `fullTimestamp` field's.
     private let fields: UnsafeMutableBufferPointer<Int>
+    /// The name of the field with the complete timestamp, if any.
+    private let fullTimestamp: String?
+    /// Where the year of an RFC 3164 timestamp comes from (behind a pointer: no exclusivity
+    /// checks).
+    private let year: UnsafeMutablePointer<SyslogYear>
+    /// Reads structured data into an object; nil to keep it as text.
+    private let structuredData: SyslogStructuredData?
 
     /// Makes the parser from the mapping's options (see the type's description).
     ///
     /// - Throws: `MappingError` at `format` for a value other than `rfc3164`, `rfc5424` or
     ///   `auto`; at any unknown option.
     convenience init(options: [String: FieldValue]) throws(MappingError) {
-        let reader = try ParserOptionReader(options, allowed: ["format"])
+        let allowed = ["format", "fullTimestamp", "referenceDate", "structuredData"]
+        let reader = try ParserOptionReader(options, allowed: allowed)
         let text = try reader.string("format") ?? "auto"
         guard let format = Format(rawValue: text) else {
             let message = "expected rfc3164, rfc5424 or auto, found \"\(text)\""
             throw MappingError(keyPath: "format", message: message)
         }
-        self.init(format: format)
+        let full = try reader.string("fullTimestamp")
+        if let full, full.isEmpty || Self.names.contains(full) {
+            let message = full.isEmpty ? "the field name is empty"
+                : "\"\(full)\" is already one of the parser's fields"
+            throw MappingError(keyPath: "fullTimestamp", message: message)
+        }
+        var reference: (year: Int, month: Int)?
+        if let date = try reader.string("referenceDate") {
+            guard let parsed = SyslogYear.parseDate(date) else {
+                let message = "expected a date such as \"2024-12-31\", found \"\(date)\""
+                throw MappingError(keyPath: "referenceDate", message: message)
+            }
+            guard full != nil else {
+                let message = "only used with fullTimestamp, which names the field it fills"
+                throw MappingError(keyPath: "referenceDate", message: message)
+            }
+            reference = parsed
+        }
+        let data = try reader.string("structuredData") ?? "object"
+        guard data == "object" || data == "text" else {
+            let message = "expected object or text, found \"\(data)\""
+            throw MappingError(keyPath: "structuredData", message: message)
+        }
+        self.init(format: format, fullTimestamp: full, referenceDate: reference,
+                  structuredDataAsObject: data == "object")
     }
 
-    /// Makes a parser for lines in `format`.
-    init(format: Format) {
+    /// Makes a parser for lines in `format` (see the type's description for the rest).
+    init(
+        format: Format, fullTimestamp: String? = nil, referenceDate: (year: Int, month: Int)? = nil,
+        structuredDataAsObject: Bool = true
+    ) {
         self.format = format
-        fields = .allocate(capacity: Self.names.count)
+        self.fullTimestamp = fullTimestamp
+        fields = .allocate(capacity: Self.names.count + 1)
         fields.initialize(repeating: -1)
+        year = .allocate(capacity: 1)
+        year.initialize(to: SyslogYear(reference: referenceDate))
+        structuredData = structuredDataAsObject ? SyslogStructuredData() : nil
     }
 
-    deinit { fields.deallocate() }
+    deinit {
+        fields.deallocate()
+        year.deinitialize(count: 1)
+        year.deallocate()
+    }
 
-    var declaredFields: [String] { Self.names }
+    var declaredFields: [String] { Self.names + (fullTimestamp.map { [$0] } ?? []) }
 
     func parse(_ line: UnsafeRawBufferPointer, into record: inout Record) -> Bool {
         if fields[0] < 0 {
             for (index, name) in Self.names.enumerated() {
                 fields[index] = record.field(name).index
             }
+            if let fullTimestamp { fields[Self.names.count] = record.field(fullTimestamp).index }
         }
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), !line.isEmpty else {
             return record.reject("empty line")
@@ -96,10 +148,20 @@ final class SyslogParser: FieldDeclaring {
             guard setPriority(&cursor, &record) else { return false }
         }
         let timestampStart = cursor.position
-        guard cursor.skipBSDTimestamp() || cursor.skipRFC3339Timestamp() else {
+        var month = 0
+        let isBSD = cursor.skipBSDTimestamp(month: &month)
+        guard isBSD || cursor.skipRFC3339Timestamp() else {
             return record.reject("no timestamp at offset \(timestampStart)")
         }
         set(.timestamp, timestampStart, cursor.position, &record)
+        if fullTimestamp != nil {
+            if isBSD {
+                setFullBSDTimestamp(timestampStart, cursor.position, month, cursor.base, &record)
+            } else {
+                let count = cursor.position - timestampStart
+                record.setLineText(fields[Self.names.count], timestampStart, count)
+            }
+        }
         guard cursor.skip(UInt8(ascii: " ")) else {
             return record.reject("no space after the timestamp at offset \(cursor.position)")
         }
@@ -175,6 +237,9 @@ final class SyslogParser: FieldDeclaring {
             }
             if !(cursor.position - start == 1 && cursor.base[start] == UInt8(ascii: "-")) {
                 set(field, start, cursor.position, &record)
+                if field == .timestamp && fullTimestamp != nil {
+                    record.setLineText(fields[Self.names.count], start, cursor.position - start)
+                }
             }
         }
 
@@ -186,12 +251,20 @@ final class SyslogParser: FieldDeclaring {
             guard cursor.peek == UInt8(ascii: "[") else {
                 return record.reject("no structured data at offset \(dataStart)")
             }
+            if let structuredData {
+                guard let end = structuredData.read(cursor.base, from: dataStart, end: cursor.end) else {
+                    return record.reject(structuredData.failure)
+                }
+                cursor.position = end
+                let id = FieldID(index: fields[Field.structuredData.rawValue])
+                record.set(id, json: structuredData.json(cursor.base))
+            }
             while cursor.peek == UInt8(ascii: "[") {
                 guard cursor.skipDataElement() else {
                     return record.reject("unclosed structured data element at offset \(dataStart)")
                 }
             }
-            set(.structuredData, dataStart, cursor.position, &record)
+            if structuredData == nil { set(.structuredData, dataStart, cursor.position, &record) }
         }
 
         guard cursor.position < cursor.end else { return true }
@@ -206,6 +279,39 @@ final class SyslogParser: FieldDeclaring {
         }
         set(.message, cursor.position, cursor.end, &record)
         return true
+    }
+
+    /// Sets the `fullTimestamp` field from the RFC 3164 timestamp at `start..<end` (`Mmm dd
+    /// hh:mm:ss`, the day padded with a space or not) of a line in `month`.
+    private func setFullBSDTimestamp(
+        _ start: Int, _ end: Int, _ month: Int, _ base: UnsafePointer<UInt8>, _ record: inout Record
+    ) {
+        var day = 0
+        var position = start + 4
+        while base[position] == UInt8(ascii: " ") { position += 1 }
+        while base[position].isDigit {
+            day = day * 10 + Int(base[position] - UInt8(ascii: "0"))
+            position += 1
+        }
+        let year = min(max(self.year.pointee.year(forMonth: month), 0), 9999)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { text in
+            func put(_ value: Int, _ at: Int, _ width: Int) {
+                var rest = value
+                for offset in (0..<width).reversed() {
+                    text[at + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, 0, 4)
+            text[4] = UInt8(ascii: "-")
+            put(month, 5, 2)
+            text[7] = UInt8(ascii: "-")
+            put(day, 8, 2)
+            text[10] = UInt8(ascii: "T")
+            for offset in 0..<8 { text[11 + offset] = base[end - 8 + offset] }
+            let field = FieldID(index: fields[Self.names.count])
+            record.set(field, text: UnsafeRawBufferPointer(text))
+        }
     }
 
     // MARK: - Shared parts
@@ -283,19 +389,19 @@ private struct Cursor {
 
     private static let months = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
 
-    /// Moves past `Mmm dd hh:mm:ss` (the day one or two digits, space-padded or not); stays put
-    /// when the text is not that.
-    mutating func skipBSDTimestamp() -> Bool {
+    /// Moves past `Mmm dd hh:mm:ss` (the day one or two digits, space-padded or not) and sets
+    /// `found` to the month (1 to 12); stays put when the text is not that.
+    mutating func skipBSDTimestamp(month found: inout Int) -> Bool {
         let start = position
         guard end - position >= 14 else { return false }
-        var isMonth = false
+        found = 0
         for month in 0..<12 where Self.months[3 * month] == base[position]
             && Self.months[3 * month + 1] == base[position + 1]
             && Self.months[3 * month + 2] == base[position + 2] {
-            isMonth = true
+            found = month + 1
         }
         position += 3
-        guard isMonth, skip(UInt8(ascii: " ")) else {
+        guard found > 0, skip(UInt8(ascii: " ")) else {
             position = start
             return false
         }

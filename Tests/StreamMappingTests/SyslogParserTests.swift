@@ -1,3 +1,4 @@
+import Glibc
 import StreamMapping
 import Testing
 
@@ -49,18 +50,98 @@ struct SyslogParserTests {
             + #""message":"ready"}"#)
     }
 
-    @Test("an RFC 5424 line: header fields, structured data as raw text, message")
+    static let inData = " in the structured data at offset"
+
+    static let sdLine = #"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 17 ID47 "#
+        + #"[exampleSDID@32473 iut="3" eventSource="App\"li\]cation"][x@1 a="b"] An application event"#
+
+    @Test("an RFC 5424 line: header fields, structured data as an object, message")
     func rfc5424() throws {
         let mapper = try builtInMapper("syslog", ["format": .string("rfc5424")])
-        let line = #"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 17 ID47 "#
-            + #"[exampleSDID@32473 iut="3" eventSource="App\"li\]cation"][x@1 a="b"] An application event"#
         let expected = #"{"priority":165,"facility":20,"severity":5,"version":"1","#
             + #""timestamp":"2003-10-11T22:14:15.003Z","host":"mymachine.example.com","app":"evntslog","#
             + #""procid":"17","msgid":"ID47","#
-            + #""structured_data":"[exampleSDID@32473 iut=\"3\" "#
-            + #"eventSource=\"App\\\"li\\]cation\"][x@1 a=\"b\"]","#
+            + #""structured_data":{"exampleSDID@32473":{"iut":"3","eventSource":"App\"li]cation"},"#
+            + #""x@1":{"a":"b"}},"#
             + #""message":"An application event"}"#
-        #expect(map(mapper, line).json == expected)
+        #expect(map(mapper, Self.sdLine).json == expected)
+    }
+
+    @Test("structuredData: text keeps the elements as written")
+    func rfc5424Text() throws {
+        let mapper = try builtInMapper(
+            "syslog", ["format": .string("rfc5424"), "structuredData": .string("text")]
+        )
+        let event = decodedEvent(mapper, Self.sdLine)
+        #expect(event?["structured_data"] as? String
+            == #"[exampleSDID@32473 iut="3" eventSource="App\"li\]cation"][x@1 a="b"]"#)
+        #expect(mapper.parseFailures == 0)
+    }
+
+    @Test(
+        "structured data objects: escapes undone, repeated names as arrays, repeated ids merged",
+        arguments: [
+            (#"[a]"#, #"{"a":{}}"#),
+            (#"[a x="1"][b]"#, #"{"a":{"x":"1"},"b":{}}"#),
+            (#"[a x="\\ \n \" \]"]"#, #"{"a":{"x":"\\ \\n \" ]"}}"#),
+            (#"[a x="1" y="2" x="3"]"#, #"{"a":{"x":["1","3"],"y":"2"}}"#),
+            (#"[a x="1"][b y=""][a z="2" x="4"]"#, #"{"a":{"x":["1","4"],"z":"2"},"b":{"y":""}}"#),
+            (#"[origin ip="192.0.2.1" software="rsyslogd"]"#,
+             #"{"origin":{"ip":"192.0.2.1","software":"rsyslogd"}}"#),
+            ("[a x=\"tab\there é\"]", #"{"a":{"x":"tab\there é"}}"#),
+        ]
+    )
+    func structuredData(data: String, json: String) throws {
+        let mapper = try builtInMapper("syslog", ["format": .string("rfc5424")])
+        #expect(map(mapper, "<14>1 - - - - - \(data) m").json
+            == #"{"priority":14,"facility":1,"severity":6,"version":"1","structured_data":"#
+            + json + #","message":"m"}"#)
+    }
+
+    @Test(
+        "RFC 3164 year: a month more than one ahead of the reference is last year, January in December next",
+        arguments: [
+            ("2025-01-02", "Dec 31 23:59:59", "2024-12-31T23:59:59"),
+            ("2025-01-02", "Jan  1 00:00:01", "2025-01-01T00:00:01"),
+            ("2025-01-02", "Feb  3 04:05:06", "2025-02-03T04:05:06"),
+            ("2025-01-02", "Mar  3 04:05:06", "2024-03-03T04:05:06"),
+            ("2024-12-31", "Jan  1 00:00:01", "2025-01-01T00:00:01"),
+            ("2024-12-31", "Dec 31 23:59:59", "2024-12-31T23:59:59"),
+            ("2024-12-31", "Nov  5 10:00:00", "2024-11-05T10:00:00"),
+            ("2024-06-15", "Jul 14 15:16:01", "2024-07-14T15:16:01"),
+            ("2024-06-15", "Aug 14 15:16:01", "2023-08-14T15:16:01"),
+            ("2024-06-15", "Jun 9 06:06:20", "2024-06-09T06:06:20"),
+        ]
+    )
+    func yearInference(reference: String, timestamp: String, full: String) throws {
+        let mapper = try builtInMapper("syslog", [
+            "format": .string("rfc3164"), "fullTimestamp": .string("time"), "referenceDate": .string(reference),
+        ])
+        #expect(map(mapper, "\(timestamp) h a: m").json
+            == #"{"timestamp":""# + timestamp + #"","time":""# + full + #"","host":"h","app":"a","message":"m"}"#)
+    }
+
+    @Test("fullTimestamp copies RFC 3339 timestamps, and without referenceDate reads the clock")
+    func fullTimestamp() throws {
+        let mapper = try builtInMapper("syslog", ["fullTimestamp": .string("ts")])
+        #expect(decodedEvent(mapper, "<13>1 2024-01-01T00:00:00Z h a - - - m")?["ts"] as? String
+            == "2024-01-01T00:00:00Z")
+        #expect(decodedEvent(mapper, "2024-03-10T06:00:00.123+01:00 db-2 postgres[77]: ready")?["ts"] as? String
+            == "2024-03-10T06:00:00.123+01:00")
+        #expect(decodedEvent(mapper, "<13>1 - h a - - - m")?["ts"] == nil)
+        // The clock's year, or the one before for a month more than one ahead of today.
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        let thisYear = Int(parts.tm_year) + 1900
+        let month = Int(parts.tm_mon) + 1
+        let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let current = decodedEvent(mapper, "\(names[month - 1]) 15 12:00:00 h a: m")?["ts"] as? String
+        #expect(current == "\(thisYear)-\(month < 10 ? "0" : "")\(month)-15T12:00:00")
+        if month <= 10 {
+            let ahead = decodedEvent(mapper, "\(names[month + 1]) 15 12:00:00 h a: m")?["ts"] as? String
+            #expect(ahead?.hasPrefix("\(thisYear - 1)-") == true)
+        }
     }
 
     @Test("RFC 5424 nil values are left out, a BOM before the message is dropped, MSG may be absent")
@@ -102,7 +183,11 @@ struct SyslogParserTests {
             ("rfc5424", "<13>x", "no version at offset 4"),
             ("rfc5424", "<13>1 2024-01-01T00:00:00Z host", "no app name at offset 31"),
             ("rfc5424", "<13>1 - - - - - x", "no structured data at offset 16"),
-            ("rfc5424", "<13>1 - - - - - [a b=\"]", "unclosed structured data element at offset 16"),
+            ("rfc5424", "<13>1 - - - - - [a b=\"]", "an unclosed param value\(Self.inData) 21"),
+            ("rfc5424", "<13>1 - - - - - [a b=\"x\"", "an unclosed element\(Self.inData) 16"),
+            ("rfc5424", "<13>1 - - - - - [ b=\"x\"]", "an element without an SD-ID\(Self.inData) 17"),
+            ("rfc5424", "<13>1 - - - - - [a b]", "a param that is not name=\"value\"\(Self.inData) 19"),
+            ("rfc5424", "<13>1 - - - - - [a b=\"x\"c]", "an unexpected byte in an element\(Self.inData) 24"),
             ("rfc5424", "<13>1 - - - - - [a]x", "no space after the structured data at offset 19"),
         ]
     )
@@ -112,6 +197,15 @@ struct SyslogParserTests {
         #expect(mapper.parseFailures == 1)
     }
 
+    @Test("as text, structured data is only checked for closing brackets")
+    func textFailures() throws {
+        let mapper = try builtInMapper("syslog", ["format": .string("rfc5424"), "structuredData": .string("text")])
+        let line = "<13>1 - - - - - [a b=\"]"
+        let reason = "unclosed structured data element at offset 16"
+        #expect(eventEquals(decodedEvent(mapper, line), ["message": line, "parse_error": reason]))
+        #expect(decodedEvent(mapper, "<13>1 - - - - - [a b] m")?["structured_data"] as? String == "[a b]")
+    }
+
     @Test("a format other than rfc3164, rfc5424 or auto is refused")
     func refusedOptions() {
         let error = builtInError("syslog", ["format": .string("rfc9999")])
@@ -119,7 +213,15 @@ struct SyslogParserTests {
         #expect(error?.message == #"expected rfc3164, rfc5424 or auto, found "rfc9999""#)
         let unknown = builtInError("syslog", ["year": .int(2024)])
         #expect(unknown?.keyPath == "parser.options.year")
-        #expect(unknown?.message == "unknown option (this parser takes: format)")
+        #expect(unknown?.message
+            == "unknown option (this parser takes: format, fullTimestamp, referenceDate, structuredData)")
+        let date = builtInError("syslog", ["fullTimestamp": .string("t"), "referenceDate": .string("2024-13-01")])
+        #expect(date?.keyPath == "parser.options.referenceDate")
+        #expect(builtInError("syslog", ["referenceDate": .string("2024-12-01")])?.keyPath
+            == "parser.options.referenceDate")
+        #expect(builtInError("syslog", ["fullTimestamp": .string("host")])?.keyPath == "parser.options.fullTimestamp")
+        #expect(builtInError("syslog", ["structuredData": .string("json")])?.keyPath
+            == "parser.options.structuredData")
     }
 
     @Test("the shared registry starts with the built-in parsers, and another registry can add them")
