@@ -36,48 +36,91 @@ public struct Checkpoint: Sendable, Equatable {
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var message: String
+    /// SQLite found the file damaged (not a database, or corrupt pages).
+    public var damaged = false
     public var description: String { "checkpoint database \(path): \(message)" }
+
+    public init(path: String, message: String, damaged: Bool = false) {
+        self.path = path
+        self.message = message
+        self.damaged = damaged
+    }
+}
+
+/// What to do when the checkpoint database is found damaged at start-up.
+public enum CorruptPolicy: String, Sendable, CaseIterable {
+    /// Refuse to start; the file is left where it is.
+    case refuse
+    /// Set the damaged file aside and read every file from its beginning.
+    case beginning
+    /// Set the damaged file aside and start every file found at start-up at its end.
+    case end
 }
 
 /// Checkpoints in an SQLite database (WAL), written in one transaction per commit.
 ///
 /// One process owns a database: `open` takes an exclusive `flock` on `<path>.lock` and fails with a
 /// clear message when another process holds it. The database and the lock file are created mode 0600.
+///
+/// Faults: a commit that fails (a full disk, an I/O error) is rolled back and throws, and nothing
+/// of it is remembered as committed, so the caller keeps the rows dirty and tries again. A database
+/// found damaged at start-up is refused or set aside according to `CorruptPolicy`. A database
+/// deleted or replaced while the store is open is recreated at the next commit from the rows
+/// committed so far, which the store keeps in memory.
 public final class CheckpointStore: @unchecked Sendable {
-    // Safe: every use of the connection is under `lock`.
+    // Safe: every use of the connection, the lock file and `committed` is under `lock`.
     public static let schemaVersion = 2
 
     public let path: String
-    private var db: OpaquePointer?
-    private let lock = ConditionLock()
-    private var lockFD: Int32 = -1
+    var db: OpaquePointer?
+    let lock = ConditionLock()
+    var lockFD: Int32 = -1
+    let logger: Logger
+    /// The database file's identity when it was opened, to notice it deleted or replaced.
+    var opened: (device: UInt64, inode: UInt64)?
+    /// Every row as last committed (or loaded), by input and key: what a recreated database gets.
+    var committed: [String: [String: Checkpoint]] = [:]
+    /// Where a damaged database was moved at start-up, when it was.
+    public internal(set) var setAside: String?
 
     /// Opens (creating when missing) the database for the one process that owns it.
-    public init(path: String) throws(CheckpointError) {
+    /// - Parameters:
+    ///   - onCorrupt: what to do when the file is not a database or is corrupt.
+    ///   - logger: told when a damaged database is set aside or a deleted one is recreated.
+    /// - Throws: `CheckpointError` naming the file: another process owns it, it cannot be opened,
+    ///   or it is damaged and `onCorrupt` is `.refuse` (then `damaged` is set).
+    public init(path: String, onCorrupt: CorruptPolicy = .refuse, logger: Logger = .disabled)
+        throws(CheckpointError) {
         self.path = path
+        self.logger = logger
         do {
             try Sys.makeDirectories(Path.directory(of: path))
         } catch {
             throw CheckpointError(path: path, message: "cannot create its folder: \(error)")
         }
         try takeLock()
-        let previousMask = umask(0o077)
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
-        umask(previousMask)
-        guard rc == SQLITE_OK else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite3_close(db)
-            db = nil
-            releaseLock()
-            throw CheckpointError(path: path, message: message)
-        }
-        sqlite3_busy_timeout(db, 5000)
         do {
-            try execute("PRAGMA journal_mode=WAL")
-            try execute("PRAGMA synchronous=NORMAL")
-            try migrate()
+            try checkAccess()
+            try openConnection()
+        } catch where error.damaged && onCorrupt != .refuse {
+            closeConnection()
+            do {
+                try setDamagedAside(reason: error.message, policy: onCorrupt)
+                try openConnection()
+            } catch {
+                closeConnection()
+                releaseLock()
+                throw error
+            }
         } catch {
-            close()
+            closeConnection()
+            releaseLock()
+            if error.damaged {
+                throw CheckpointError(
+                    path: path, message: "is damaged (\(error.message)); atom-shipper will not start on it. "
+                        + "Move it away, or set checkpoints.onCorrupt to \"beginning\" or \"end\" to set it "
+                        + "aside and start over", damaged: true)
+            }
             throw error
         }
     }
@@ -86,6 +129,7 @@ public final class CheckpointStore: @unchecked Sendable {
     /// (for `atom-shipper status`; WAL lets a reader in while the owner writes).
     public init(readingOnly path: String) throws(CheckpointError) {
         self.path = path
+        logger = .disabled
         guard Path.exists(path) else {
             throw CheckpointError(path: path, message: "no such file (has the shipper run with this config?)")
         }
@@ -104,76 +148,8 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Closes the database and releases the lock.
     public func close() {
         lock.withLock {
-            if let db { sqlite3_close(db) }
-            db = nil
+            closeConnection()
             releaseLock()
-        }
-    }
-
-    private func takeLock() throws(CheckpointError) {
-        let lockPath = path + ".lock"
-        let fd = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let reason = SystemError("open").message
-            throw CheckpointError(path: path, message: "cannot open lock file \(lockPath): \(reason)")
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var owner = [UInt8](repeating: 0, count: 32)
-            let n = Glibc.pread(fd, &owner, 32, 0)
-            let pid = n > 0 ? String(decoding: owner[..<n], as: UTF8.self).trimmingSpaces : "unknown"
-            Glibc.close(fd)
-            throw CheckpointError(path: path, message: "another atom-shipper process (pid \(pid)) is using it; "
-                                  + "one process owns a checkpoint database")
-        }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
-        lockFD = fd
-    }
-
-    private func releaseLock() {
-        if lockFD >= 0 {
-            flock(lockFD, LOCK_UN)
-            Glibc.close(lockFD)
-            lockFD = -1
-        }
-    }
-
-    private func migrate() throws(CheckpointError) {
-        let version = try queryInt("PRAGMA user_version")
-        if version > Self.schemaVersion {
-            throw CheckpointError(path: path, message: "schema version \(version) is newer than this atom-shipper "
-                                  + "understands (\(Self.schemaVersion)); upgrade atom-shipper")
-        }
-        if version < 1 {
-            try execute("""
-                CREATE TABLE IF NOT EXISTS checkpoints (
-                    input TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    fingerprint_length INTEGER NOT NULL,
-                    device INTEGER NOT NULL,
-                    inode INTEGER NOT NULL,
-                    path TEXT NOT NULL,
-                    offset INTEGER NOT NULL,
-                    updated REAL NOT NULL,
-                    PRIMARY KEY (input, key)
-                )
-                """)
-            try execute("PRAGMA user_version = 1")
-        }
-        if version < 2 {
-            // Version 2: the running shipper's per-stream figures, for `atom-shipper status`.
-            try execute("""
-                CREATE TABLE IF NOT EXISTS stream_stats (
-                    stream TEXT PRIMARY KEY,
-                    delivered INTEGER NOT NULL,
-                    dead_lettered INTEGER NOT NULL,
-                    batches INTEGER NOT NULL,
-                    updated REAL NOT NULL
-                )
-                """)
-            try execute("PRAGMA user_version = 2")
         }
     }
 
@@ -221,44 +197,53 @@ public final class CheckpointStore: @unchecked Sendable {
         throws(CheckpointError) {
         if rows.isEmpty && removed.isEmpty { return }
         try lock.withLock { () throws(CheckpointError) in
-            try execute("BEGIN IMMEDIATE")
-            do throws(CheckpointError) {
-                let delete = try prepare("DELETE FROM checkpoints WHERE input = ? AND key = ?")
-                defer { sqlite3_finalize(delete) }
-                for (input, key) in removed {
-                    sqlite3_reset(delete)
-                    bind(delete, 1, input)
-                    bind(delete, 2, key)
-                    guard sqlite3_step(delete) == SQLITE_DONE else { throw failure("deleting a checkpoint") }
-                }
-                let upsert = try prepare("""
-                    INSERT INTO checkpoints (input, key, fingerprint, fingerprint_length, device, inode, path,
-                                             offset, updated)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (input, key) DO UPDATE SET fingerprint = excluded.fingerprint,
-                        fingerprint_length = excluded.fingerprint_length, device = excluded.device,
-                        inode = excluded.inode, path = excluded.path, offset = excluded.offset,
-                        updated = excluded.updated
-                    """)
-                defer { sqlite3_finalize(upsert) }
-                for row in rows {
-                    sqlite3_reset(upsert)
-                    bind(upsert, 1, row.input)
-                    bind(upsert, 2, row.key)
-                    bind(upsert, 3, row.fingerprint)
-                    sqlite3_bind_int64(upsert, 4, Int64(row.fingerprintLength))
-                    sqlite3_bind_int64(upsert, 5, Int64(bitPattern: row.device))
-                    sqlite3_bind_int64(upsert, 6, Int64(bitPattern: row.inode))
-                    bind(upsert, 7, row.path)
-                    sqlite3_bind_int64(upsert, 8, row.offset)
-                    sqlite3_bind_double(upsert, 9, row.updated)
-                    guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing a checkpoint") }
-                }
-                try execute("COMMIT")
-            } catch {
-                _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
-                throw error
+            try recreateIfGone()
+            try write(rows, removing: removed)
+            for (input, key) in removed { committed[input]?[key] = nil }
+            for row in rows { committed[row.input, default: [:]][row.key] = row }
+        }
+    }
+
+    /// Writes rows and deletions in one transaction (with `lock` held); rolled back on failure.
+    func write(_ rows: [Checkpoint], removing removed: [(input: String, key: String)])
+        throws(CheckpointError) {
+        try execute("BEGIN IMMEDIATE")
+        do throws(CheckpointError) {
+            let delete = try prepare("DELETE FROM checkpoints WHERE input = ? AND key = ?")
+            defer { sqlite3_finalize(delete) }
+            for (input, key) in removed {
+                sqlite3_reset(delete)
+                bind(delete, 1, input)
+                bind(delete, 2, key)
+                guard sqlite3_step(delete) == SQLITE_DONE else { throw failure("deleting a checkpoint") }
             }
+            let upsert = try prepare("""
+                INSERT INTO checkpoints (input, key, fingerprint, fingerprint_length, device, inode, path,
+                                         offset, updated)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (input, key) DO UPDATE SET fingerprint = excluded.fingerprint,
+                    fingerprint_length = excluded.fingerprint_length, device = excluded.device,
+                    inode = excluded.inode, path = excluded.path, offset = excluded.offset,
+                    updated = excluded.updated
+                """)
+            defer { sqlite3_finalize(upsert) }
+            for row in rows {
+                sqlite3_reset(upsert)
+                bind(upsert, 1, row.input)
+                bind(upsert, 2, row.key)
+                bind(upsert, 3, row.fingerprint)
+                sqlite3_bind_int64(upsert, 4, Int64(row.fingerprintLength))
+                sqlite3_bind_int64(upsert, 5, Int64(bitPattern: row.device))
+                sqlite3_bind_int64(upsert, 6, Int64(bitPattern: row.inode))
+                bind(upsert, 7, row.path)
+                sqlite3_bind_int64(upsert, 8, row.offset)
+                sqlite3_bind_double(upsert, 9, row.updated)
+                guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing a checkpoint") }
+            }
+            try execute("COMMIT")
+        } catch {
+            _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+            throw error
         }
     }
 
@@ -282,6 +267,7 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Replaces the per-stream snapshot (one transaction).
     public func writeStreamStats(_ stats: [StreamStats]) throws(CheckpointError) {
         try lock.withLock { () throws(CheckpointError) in
+            try recreateIfGone()
             try execute("BEGIN IMMEDIATE")
             do throws(CheckpointError) {
                 let upsert = try prepare("""
@@ -330,24 +316,26 @@ public final class CheckpointStore: @unchecked Sendable {
 
     // MARK: SQLite helpers (called with `lock` held)
 
-    private func execute(_ sql: String) throws(CheckpointError) {
+    func execute(_ sql: String) throws(CheckpointError) {
         guard let db else { throw CheckpointError(path: path, message: "closed") }
         var error: UnsafeMutablePointer<CChar>?
-        if sqlite3_exec(db, sql, nil, nil, &error) != SQLITE_OK {
+        let rc = sqlite3_exec(db, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(error)
-            throw CheckpointError(path: path, message: "\(message) (in \(sql.prefix(40)))")
+            throw CheckpointError(path: path, message: "\(Self.explain(rc, message)) (in \(sql.prefix(40)))",
+                                  damaged: Self.isDamage(rc))
         }
     }
 
-    private func queryInt(_ sql: String) throws(CheckpointError) -> Int {
+    func queryInt(_ sql: String) throws(CheckpointError) -> Int {
         let statement = try prepare(sql)
         defer { sqlite3_finalize(statement) }
         guard sqlite3_step(statement) == SQLITE_ROW else { throw failure("reading \(sql)") }
         return Int(sqlite3_column_int64(statement, 0))
     }
 
-    private func prepare(_ sql: String) throws(CheckpointError) -> OpaquePointer? {
+    func prepare(_ sql: String) throws(CheckpointError) -> OpaquePointer? {
         var statement: OpaquePointer?
         guard let db, sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
             throw failure("preparing a statement")
@@ -355,7 +343,7 @@ public final class CheckpointStore: @unchecked Sendable {
         return statement
     }
 
-    private func bind(_ statement: OpaquePointer?, _ index: Int32, _ value: String) {
+    func bind(_ statement: OpaquePointer?, _ index: Int32, _ value: String) {
         var copy = value
         copy.withUTF8 { raw in
             raw.withMemoryRebound(to: CChar.self) { chars in
@@ -364,14 +352,28 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
-    private func text(_ statement: OpaquePointer?, _ column: Int32) -> String {
+    func text(_ statement: OpaquePointer?, _ column: Int32) -> String {
         guard let raw = sqlite3_column_text(statement, column) else { return "" }
         return String(cString: raw)
     }
 
-    private func failure(_ doing: String) -> CheckpointError {
-        let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
-        return CheckpointError(path: path, message: "\(doing): \(message)")
+    func failure(_ doing: String) -> CheckpointError {
+        guard let db else { return CheckpointError(path: path, message: "\(doing): closed") }
+        let rc = sqlite3_errcode(db)
+        let message = Self.explain(rc, String(cString: sqlite3_errmsg(db)))
+        return CheckpointError(path: path, message: "\(doing): \(message)", damaged: Self.isDamage(rc))
+    }
+
+    /// Whether an SQLite result code means the file itself is damaged.
+    static func isDamage(_ rc: Int32) -> Bool {
+        let primary = rc & 0xFF
+        return primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT
+    }
+
+    /// SQLite's message, with what it means for checkpoints when the disk is full.
+    static func explain(_ rc: Int32, _ message: String) -> String {
+        rc & 0xFF == SQLITE_FULL ? "\(message): the disk is full; nothing was committed and the commit is "
+            + "retried" : message
     }
 }
 

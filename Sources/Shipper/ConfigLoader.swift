@@ -88,9 +88,11 @@ public enum ConfigLoader {
             tracker.backoffMax = w.millis(r, "backoffMaxMs", defaultSeconds: 30)
         }
 
-        let c = w.object(top["checkpoints"], at: "checkpoints", allowed: ["path", "commitIntervalMs"])
+        let c = w.object(top["checkpoints"], at: "checkpoints", allowed: ["path", "commitIntervalMs", "onCorrupt"])
         let checkpointPath = resolve(w.string(c, "path") ?? "data/checkpoints.sqlite")
         let commitInterval = w.millis(c, "commitIntervalMs", defaultSeconds: 1)
+        let onCorrupt = CorruptPolicy(rawValue: w.choice(c, "onCorrupt", CorruptPolicy.allCases.map(\.rawValue),
+                                                         default: "refuse")) ?? .refuse
         let d = w.object(top["deadLetter"], at: "deadLetter", allowed: ["path"])
         let deadLetterPath = resolve(w.string(d, "path") ?? "data/dead-letter.jsonl")
         let l = w.object(top["log"], at: "log", allowed: ["level", "format"])
@@ -122,7 +124,7 @@ public enum ConfigLoader {
 
         guard w.problems.isEmpty else { throw ConfigError(file: file, problems: w.problems) }
         return ShipperConfig(file: file, destination: destination, tracker: tracker, checkpointPath: checkpointPath,
-                             commitInterval: commitInterval, deadLetterPath: deadLetterPath, logLevel: level,
+                             commitInterval: commitInterval, onCorrupt: onCorrupt, deadLetterPath: deadLetterPath, logLevel: level,
                              logFormat: format, shutdownTimeout: shutdownTimeout, inputs: inputs,
                              warnings: w.warnings)
     }

@@ -25,7 +25,7 @@ public final class Shipper: @unchecked Sendable {
         self.logger = logger
         guard config.inputs.count <= 255 else { throw ShipperError("at most 255 inputs are supported") }
         do {
-            store = try CheckpointStore(path: config.checkpointPath)
+            store = try CheckpointStore(path: config.checkpointPath, onCorrupt: config.onCorrupt, logger: logger)
         } catch {
             throw ShipperError(error.description)
         }
@@ -81,6 +81,10 @@ public final class Shipper: @unchecked Sendable {
             do {
                 var options = input.tail
                 options.commitInterval = config.commitInterval
+                if store.setAside != nil {
+                    // The damaged database's offsets are gone: start where the policy says.
+                    options.startAt = config.onCorrupt == .end ? .end : .beginning
+                }
                 tailers.append(try Tailer(options: options, store: store, logger: logger))
                 pipelines.append(try InputPipeline(index: index, spec: input.mapping, name: input.name,
                                                    tracker: tracker, logger: logger))

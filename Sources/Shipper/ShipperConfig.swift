@@ -22,6 +22,8 @@ public struct ShipperConfig: Sendable {
     public var tracker: TrackerOptions
     public var checkpointPath: String
     public var commitInterval: Double
+    /// What to do when the checkpoint database is found damaged at start-up.
+    public var onCorrupt: CorruptPolicy
     public var deadLetterPath: String
     public var logLevel: LogLevel
     public var logFormat: Logger.Format
