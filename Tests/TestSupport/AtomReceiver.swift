@@ -56,12 +56,14 @@ public final class AtomReceiver: Sendable {
 
     private let core: ReceiverCore
 
-    /// Binds 127.0.0.1 on a port the OS picks and starts accepting.
+    /// Binds 127.0.0.1 on a port the OS picks (or `port`) and starts accepting.
     /// - Parameters:
     ///   - keys: HMAC key per table; a table without one accepts any or no `auth`.
     ///   - decoders: body decoders by `Content-Encoding` (e.g. "gzip"); others are answered 415.
-    public init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:]) throws {
-        core = try ReceiverCore(keys: keys, decoders: decoders)
+    ///   - port: a port to bind instead of one the OS picks (a receiver that comes back after
+    ///     another was stopped on it).
+    public init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:], port: Int = 0) throws {
+        core = try ReceiverCore(keys: keys, decoders: decoders, port: port)
         core.start()
     }
 
@@ -140,7 +142,7 @@ final class ReceiverCore: @unchecked Sendable {
     private var failures = 0
     private var connections = 0
 
-    init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:]) throws {
+    init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:], port: Int = 0) throws {
         self.keys = keys
         self.decoders = decoders
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -149,7 +151,7 @@ final class ReceiverCore: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -166,7 +168,7 @@ final class ReceiverCore: @unchecked Sendable {
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     func start() {
