@@ -990,7 +990,8 @@ def tail_writer(path, rate, seconds, sample):
 # ------------------------------------------------------------------ driver ---
 
 def build(args):
-    argv = ["swift", "build", "-c", "release", "--product", "atom-shipper"]
+    # The binary a deployment runs: the Swift runtime linked in (scripts/run.sh builds the same).
+    argv = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "atom-shipper"]
     if args.scratch_path:
         argv += ["--scratch-path", args.scratch_path]
     note("building: " + " ".join(argv))

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product atom-shipper >&2
+# The Swift runtime is linked in: the binary runs where no toolchain is installed, and starts
+# with less memory mapped than one that loads the runtime's shared libraries.
+swift build -c release --static-swift-stdlib --product atom-shipper >&2
 exec .build/release/atom-shipper run --config config/default.json5 "$@"
