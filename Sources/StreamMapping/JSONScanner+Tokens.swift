@@ -20,6 +20,7 @@ extension JSONScanner {
 
     /// Scans a string from its opening quote to past its closing one; sets `escaped`. Bytes that
     /// are not valid UTF-8 are accepted and noted (they are replaced when the event is written).
+    @inline(__always)
     mutating func scanString() -> Bool {
         i += 1
         escaped = false
@@ -74,6 +75,7 @@ extension JSONScanner {
 
     /// Scans a number as JSON's grammar has it:
     /// `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+    @inline(__always)
     mutating func scanNumber() -> Bool {
         if p[i] == UInt8(ascii: "-") { i += 1 }
         guard digit() else { return reject("invalid number") }
@@ -103,6 +105,7 @@ extension JSONScanner {
     }
 
     /// Scans `true`, `false` or `null`.
+    @inline(__always)
     mutating func scanLiteral(_ word: StaticString) -> Bool {
         let length = word.utf8CodeUnitCount
         guard n - i >= length else { return reject("invalid literal") }

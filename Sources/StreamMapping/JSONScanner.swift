@@ -33,6 +33,7 @@ struct JSONScanner {
         i += 1
         var depth = 1
         var arrays: UInt64 = 0  // bit d-1 set: the container at depth d is an array
+        var inArray = false  // the innermost open container is an array
         var step = Step.containerStart
         var memberStart = 0
         var memberField = -1
@@ -41,7 +42,6 @@ struct JSONScanner {
         var valueEscaped = false
 
         while true {
-            let inArray = arrays & (1 << UInt64(depth - 1)) != 0
             switch step {
             case .containerStart:
                 skipSpace()
@@ -50,6 +50,7 @@ struct JSONScanner {
                     i += 1
                     depth -= 1
                     if depth == 0 { return finish(objectStart) }
+                    inArray = Self.isArray(arrays, depth)
                     step = .afterValue
                 } else {
                     step = inArray ? .value : .key
@@ -84,10 +85,11 @@ struct JSONScanner {
                     guard depth < JSONParser.maxDepth else {
                         return fail("nesting is deeper than \(JSONParser.maxDepth)")
                     }
-                    if p[i] == UInt8(ascii: "[") {
-                        arrays |= 1 << UInt64(depth)
+                    inArray = p[i] == UInt8(ascii: "[")
+                    if inArray {
+                        arrays |= 1 &<< UInt64(depth)
                     } else {
-                        arrays &= ~(1 << UInt64(depth))
+                        arrays &= ~(1 &<< UInt64(depth))
                     }
                     depth += 1
                     i += 1
@@ -135,11 +137,18 @@ struct JSONScanner {
                     i += 1
                     depth -= 1
                     if depth == 0 { return finish(objectStart) }
+                    inArray = Self.isArray(arrays, depth)
                 } else {
                     return fail(inArray ? "expected ',' or ']'" : "expected ',' or '}'")
                 }
             }
         }
+    }
+
+    /// Whether the container open at `depth` (1 is the line's object) is an array.
+    @inline(__always)
+    private static func isArray(_ arrays: UInt64, _ depth: Int) -> Bool {
+        arrays & (1 &<< UInt64(truncatingIfNeeded: depth &- 1)) != 0
     }
 
     // MARK: - Ends
