@@ -1,8 +1,9 @@
 import AtomBase
+import Glibc
 import Testing
 
 /// Escaping is checked against a plain one-byte-at-a-time reference written here, for texts that
-/// put every kind of byte at every position of the eight-byte words the fast paths use.
+/// put every kind of byte at every position of the sixteen-byte steps the fast paths use.
 @Suite("JSON escaping")
 struct JSONEscapingTests {
     /// Scalars of `bytes` where each byte that does not start a valid sequence becomes one U+FFFD
@@ -119,6 +120,29 @@ struct JSONEscapingTests {
             let direct = ByteBuffer()
             text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
             #expect(direct.array == twice.array, "text \(text)")
+        }
+    }
+
+    @Test("text that ends just before an unreadable page is scanned without reading past it")
+    func scanningStopsAtThePageEnd() throws {
+        // Two pages, the second made unreadable: a scanner that loaded 16 bytes across the
+        // boundary would crash here. Every text is placed so that it ends where the page does.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let mapping = mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let base = try #require(mapping == MAP_FAILED ? nil : mapping)
+        defer { munmap(base, 2 * page) }
+        #expect(mprotect(base + page, page, PROT_NONE) == 0)
+        for text in Self.texts where text.count <= page {
+            let start = base + page - text.count
+            text.withUnsafeBytes { if let from = $0.baseAddress { start.copyMemory(from: from, byteCount: text.count) } }
+            let bytes = UnsafeRawBufferPointer(start: start, count: text.count)
+            let out = ByteBuffer()
+            _ = JSON.appendEscaped(bytes, to: out)
+            #expect(out.array == reference(text), "text \(text)")
+            #expect(JSON.escapedLength(bytes) == out.count)
+            let twice = ByteBuffer()
+            JSON.appendDoubleEscaped(bytes, to: twice)
+            #expect(twice.count >= out.count)
         }
     }
 }
