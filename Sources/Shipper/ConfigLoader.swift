@@ -111,8 +111,9 @@ public enum ConfigLoader {
             var names = Set<String>()
             for (index, item) in items.enumerated() {
                 let path = "inputs[\(index)]"
-                guard let input = readInput(item, at: path, walker: &w, resolve: resolve, defaultKey: defaultKey)
+                guard var input = readInput(item, at: path, walker: &w, resolve: resolve, defaultKey: defaultKey)
                 else { continue }
+                input.source = .array([item, .string(defaultKey ?? "")])
                 if !names.insert(input.name).inserted {
                     w.fail("\(path).name", "another input is already named '\(input.name)'")
                 }
@@ -123,10 +124,13 @@ public enum ConfigLoader {
         }
 
         guard w.problems.isEmpty else { throw ConfigError(file: file, problems: w.problems) }
-        return ShipperConfig(file: file, destination: destination, tracker: tracker, checkpointPath: checkpointPath,
-                             commitInterval: commitInterval, onCorrupt: onCorrupt, deadLetterPath: deadLetterPath, logLevel: level,
-                             logFormat: format, shutdownTimeout: shutdownTimeout, inputs: inputs,
-                             warnings: w.warnings)
+        var config = ShipperConfig(file: file, destination: destination, tracker: tracker,
+                                   checkpointPath: checkpointPath, commitInterval: commitInterval,
+                                   onCorrupt: onCorrupt, deadLetterPath: deadLetterPath, logLevel: level,
+                                   logFormat: format, shutdownTimeout: shutdownTimeout, inputs: inputs,
+                                   warnings: w.warnings)
+        config.settings = .object(top.members.filter { $0.key != "inputs" })
+        return config
     }
 
     static func validURL(_ text: String) -> String? {

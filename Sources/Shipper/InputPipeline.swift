@@ -16,6 +16,8 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     private let mapper: EventMapper
     private let tracker: Tracker
     private let streamIDs: [StreamID]
+    private let streamNames: [String]
+    private let ledger: StreamLedger
     private let slabs: [EventSlab]
     private let logger: Logger
     private let batchSize: Int
@@ -28,9 +30,11 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     private var refused = false
     let counters = InputCounters()
 
-    init(index: Int, spec: MappingSpec, name: String, tracker: Tracker, logger: Logger) throws(MappingError) {
+    init(index: Int, spec: MappingSpec, name: String, tracker: Tracker, logger: Logger,
+         ledger: StreamLedger = StreamLedger()) throws(MappingError) {
         self.index = index
         self.name = name
+        self.ledger = ledger
         self.mapper = try EventMapper(spec: spec)
         self.tracker = tracker
         self.logger = logger
@@ -39,6 +43,7 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         batchBytes = limits.batchBytes
         flushNanos = UInt64(max(0.001, limits.flushInterval) * 1e9)
         streamIDs = mapper.streams.map { tracker.stream(named: $0.name, authKey: $0.authKey) }
+        streamNames = mapper.streams.map(\.name)
         slabs = mapper.streams.map { _ in EventSlab(capacity: limits.batchBytes + 4096) }
     }
 
@@ -122,7 +127,9 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         do {
             // Never waits: the tailer asks `hasRoom` before each read instead, so that it keeps
             // finding files while delivery is behind.
+            let events = slabs[stream].count
             try tracker.submitWithoutWaiting(slabs[stream], to: streamIDs[stream])
+            ledger.submitted(events, stream: streamNames[stream])
         } catch {
             // Only while stopping: these lines stay unacknowledged, so their checkpoint does not
             // pass them and the next run reads them again.

@@ -62,13 +62,29 @@ func plural(_ n: Int, _ word: String) -> String {
 
 extension Shipper {
     func summary(seconds: Double) -> RunSummary {
-        let inputs = zip(tailers, pipelines).map { tailer, pipeline in
-            RunSummary.Input(name: pipeline.name, files: tailer.filesOpened, lines: tailer.linesRead,
-                             bytes: tailer.bytesRead,
-                             events: pipeline.counters.events.load(ordering: .relaxed),
-                             dropped: pipeline.counters.dropped.load(ordering: .relaxed),
-                             parseFailures: pipeline.counters.parseFailures.load(ordering: .relaxed),
-                             linesCut: tailer.linesCut)
+        let all = commitLock.withLock { retired + slots }
+        // A reload may have run an input in several slots (before and after a change): one line each.
+        var inputs: [RunSummary.Input] = []
+        for slot in all {
+            let tailer = slot.tailer
+            let pipeline = slot.pipeline
+            let input = RunSummary.Input(
+                name: pipeline.name, files: tailer.filesOpened, lines: tailer.linesRead, bytes: tailer.bytesRead,
+                events: pipeline.counters.events.load(ordering: .relaxed),
+                dropped: pipeline.counters.dropped.load(ordering: .relaxed),
+                parseFailures: pipeline.counters.parseFailures.load(ordering: .relaxed),
+                linesCut: tailer.linesCut)
+            if let same = inputs.firstIndex(where: { $0.name == input.name }) {
+                inputs[same].files += input.files
+                inputs[same].lines += input.lines
+                inputs[same].bytes += input.bytes
+                inputs[same].events += input.events
+                inputs[same].dropped += input.dropped
+                inputs[same].parseFailures += input.parseFailures
+                inputs[same].linesCut += input.linesCut
+            } else {
+                inputs.append(input)
+            }
         }
         let streams = self.streams.counts.withLock { counts in
             counts.keys.sorted().map { name in
@@ -78,6 +94,6 @@ extension Shipper {
             }
         }
         return RunSummary(seconds: seconds, inputs: inputs, streams: streams,
-                          failures: tailers.flatMap(\.failures))
+                          failures: all.flatMap(\.tailer.failures))
     }
 }

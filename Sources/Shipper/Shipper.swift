@@ -6,24 +6,31 @@ import StreamMapping
 import Synchronization
 
 /// The running shipper: one tailer per input feeding one tracker, with checkpoints moved by the
-/// tracker's acknowledgements.
+/// tracker's acknowledgements. SIGHUP reloads the inputs (`reload`).
 public final class Shipper: @unchecked Sendable {
-    // Safe: the stored properties are set in init and not changed; the tailers are only driven from
-    // their own threads and `commitAll` is serialised by `commitLock`.
-    public let config: ShipperConfig
+    // Safe: `config`, `store` and `tracker` are set in init and not changed. `slots` and `retired`
+    // change only on the thread that runs the shipper (start, reload, stop), always under
+    // `commitLock`, and other threads read them only under `commitLock`. The tailers are driven
+    // from their own threads.
+    public internal(set) var config: ShipperConfig
     let logger: Logger
     let store: CheckpointStore
     let tracker: Tracker
-    let tailers: [Tailer]
-    let pipelines: [InputPipeline]
+    /// The running inputs.
+    var slots: [InputSlot] = []
+    /// Inputs stopped by a reload whose events may still be acknowledged.
+    var retired: [InputSlot] = []
+    let router = AckRouter()
     let streams = StreamLedger()
-    private let commitLock = ConditionLock()
+    let commitLock = ConditionLock()
 
     /// Opens the checkpoint database, the destination and the dead-letter file, and prepares every input.
     public init(config: ShipperConfig, logger: Logger) throws(ShipperError) {
         self.config = config
         self.logger = logger
-        guard config.inputs.count <= 255 else { throw ShipperError("at most 255 inputs are supported") }
+        guard config.inputs.count <= InputSlot.maxSlots else {
+            throw ShipperError("at most \(InputSlot.maxSlots) inputs are supported")
+        }
         do {
             store = try CheckpointStore(path: config.checkpointPath, onCorrupt: config.onCorrupt, logger: logger)
         } catch {
@@ -50,22 +57,13 @@ public final class Shipper: @unchecked Sendable {
             throw ShipperError("dead-letter file \(config.deadLetterPath): \(error.message)")
         }
 
-        let router = AckRouter()
+        let router = self.router
         let streams = self.streams
         tracker = Tracker(
             options: config.tracker, transport: transport, deadLetters: deadLetters, logger: logger,
             onReport: { report in
                 router.route(report)
-                streams.counts.withLock { counts in
-                    var entry = counts[report.stream] ?? StreamLedger.Counts()
-                    entry.batches += 1
-                    if report.outcome == .delivered {
-                        entry.delivered += report.events
-                    } else {
-                        entry.deadLettered += report.events
-                    }
-                    counts[report.stream] = entry
-                }
+                streams.settled(report)
             },
             onError: { failure in
                 // Once per rejected or given-up batch; the tracker has logged it and written it to
@@ -75,33 +73,39 @@ public final class Shipper: @unchecked Sendable {
                 }
             })
 
-        var tailers: [Tailer] = []
-        var pipelines: [InputPipeline] = []
         for (index, input) in config.inputs.enumerated() {
+            var input = input
+            if store.setAside != nil {
+                // The damaged database's offsets are gone: start where the policy says.
+                input.tail.startAt = config.onCorrupt == .end ? .end : .beginning
+            }
             do {
-                var options = input.tail
-                options.commitInterval = config.commitInterval
-                if store.setAside != nil {
-                    // The damaged database's offsets are gone: start where the policy says.
-                    options.startAt = config.onCorrupt == .end ? .end : .beginning
-                }
-                tailers.append(try Tailer(options: options, store: store, logger: logger))
-                pipelines.append(try InputPipeline(index: index, spec: input.mapping, name: input.name,
-                                                   tracker: tracker, logger: logger))
-            } catch let error as CheckpointError {
-                tracker.stop(deadline: 0)
-                throw ShipperError(error.description)
-            } catch let error as MappingError {
-                tracker.stop(deadline: 0)
-                throw ShipperError("inputs[\(index)].\(error.keyPath): \(error.message)")
+                let slot = try makeSlot(input, index: index, configIndex: index)
+                slots.append(slot)
+                router.attach(slot)
             } catch {
                 tracker.stop(deadline: 0)
-                throw ShipperError("inputs[\(index)]: \(error)")
+                throw error
             }
         }
-        self.tailers = tailers
-        self.pipelines = pipelines
-        router.tailers = tailers
+    }
+
+    /// Creates an input's tailer (loading its checkpoints) and pipeline, for slot `index`.
+    func makeSlot(_ input: ShipperConfig.Input, index: Int, configIndex: Int) throws(ShipperError) -> InputSlot {
+        var options = input.tail
+        options.commitInterval = config.commitInterval
+        do {
+            let tailer = try Tailer(options: options, store: store, logger: logger)
+            let pipeline = try InputPipeline(index: index, spec: input.mapping, name: input.name, tracker: tracker,
+                                             logger: logger, ledger: streams)
+            return InputSlot(index: index, input: input, tailer: tailer, pipeline: pipeline)
+        } catch let error as CheckpointError {
+            throw ShipperError(error.description)
+        } catch let error as MappingError {
+            throw ShipperError("inputs[\(configIndex)].\(error.keyPath): \(error.message)")
+        } catch {
+            throw ShipperError("inputs[\(configIndex)]: \(error)")
+        }
     }
 
     // MARK: Running
@@ -109,7 +113,8 @@ public final class Shipper: @unchecked Sendable {
     /// Reads what exists now, waits until every event is settled, checkpoints, and returns a summary.
     public func runOnce() -> RunSummary {
         let started = Clock.nanos()
-        runTailers(once: true).forEach { $0.wait() }
+        for slot in slots { start(slot, once: true) }
+        for slot in slots { slot.done.wait() }
         tracker.flush()
         var lastReport = Clock.nanos()
         while !tracker.waitUntilIdle(timeout: 1) {
@@ -125,13 +130,13 @@ public final class Shipper: @unchecked Sendable {
     }
 
     /// Follows the inputs until SIGINT or SIGTERM, then stops reading, delivers what is in flight
-    /// (within `shutdownTimeout`), checkpoints, and returns. `Signals.block()` must have run before
-    /// the shipper was created. A second signal during the drain exits at once after committing
-    /// what was acknowledged.
+    /// (within `shutdownTimeout`), checkpoints, and returns. SIGHUP reloads the config's inputs.
+    /// `Signals.block()` must have run before the shipper was created. A second signal during the
+    /// drain exits at once after committing what was acknowledged.
     public func runUntilSignalled() -> RunSummary {
         let started = Clock.nanos()
-        let done = runTailers(once: false)
-        logger.info("following inputs", ["inputs": String(tailers.count)])
+        for slot in slots { start(slot, once: false) }
+        logger.info("following inputs", ["inputs": String(slots.count)])
         let stopSnapshots = Completion()
         Threads.spawn(name: "stats-snapshot") { [self] in
             // Every few seconds, so that `atom-shipper status` sees the streams move.
@@ -139,13 +144,11 @@ public final class Shipper: @unchecked Sendable {
                 commitLock.withLock { writeStreamStats() }
             }
         }
-        var signal: Int32
-        repeat {
+        var signal = Signals.next()
+        while signal == SIGHUP {
+            reload()
             signal = Signals.next()
-            if signal == SIGHUP {
-                logger.warning("SIGHUP received; reloading the config is not supported yet, restart to apply changes")
-            }
-        } while signal == SIGHUP
+        }
         logger.info("stopping: no more reading, delivering what is in flight",
                     ["signal": Signals.name(signal), "timeoutSeconds": String(config.shutdownTimeout)])
         Threads.spawn(name: "second-signal") { [self] in
@@ -157,9 +160,10 @@ public final class Shipper: @unchecked Sendable {
             exit(0)
         }
         stopSnapshots.signal()
-        for tailer in tailers { tailer.stop() }
-        done.forEach { $0.wait() }
-        for pipeline in pipelines { pipeline.submitAll() }
+        let running = commitLock.withLock { slots }
+        for slot in running { slot.tailer.stop() }
+        for slot in running { slot.done.wait() }
+        for slot in running { slot.pipeline.submitAll() }
         tracker.flush()
         let unsettled = tracker.stop(deadline: config.shutdownTimeout)
         commitAll()
@@ -172,21 +176,19 @@ public final class Shipper: @unchecked Sendable {
         return summary(seconds: Double(Clock.nanos() &- started) / 1e9)
     }
 
-    private func runTailers(once: Bool) -> [Completion] {
-        zip(tailers, pipelines).map { tailer, pipeline in
-            let done = Completion()
-            Threads.spawn(name: "tail-\(pipeline.name)") {
-                tailer.run(consumer: pipeline, once: once)
-                done.signal()
-            }
-            return done
+    /// Runs the slot's tailer on a thread of its own; `slot.done` is signalled when it returns.
+    func start(_ slot: InputSlot, once: Bool) {
+        Threads.spawn(name: "tail-\(slot.input.name)") {
+            slot.tailer.run(consumer: slot.pipeline, once: once)
+            slot.done.signal()
         }
     }
 
     /// Commits every input's settled checkpoints, and the per-stream figures for `status`.
     func commitAll() {
         commitLock.withLock {
-            for tailer in tailers { tailer.commit() }
+            for slot in slots { slot.tailer.commit() }
+            for slot in retired where slot.commits { slot.tailer.commit() }
             writeStreamStats()
         }
     }
@@ -208,29 +210,37 @@ public final class Shipper: @unchecked Sendable {
     }
 }
 
-/// Events settled per stream.
+/// Events submitted and settled per stream.
 final class StreamLedger: Sendable {
     struct Counts {
+        var submitted = 0
         var delivered = 0
         var deadLettered = 0
         var batches = 0
         /// Batches the endpoint rejected (the error callback's count).
         var rejectedBatches = 0
+        /// Events handed to the tracker and not settled yet.
+        var backlog: Int { max(0, submitted - delivered - deadLettered) }
     }
 
     let counts = Mutex<[String: Counts]>([:])
-}
 
-/// Sends each batch's acknowledgements to the tailer its token names.
-final class AckRouter: @unchecked Sendable {
-    // Safe: `tailers` is set once, before the first batch can be reported (no input has read yet).
-    var tailers: [Tailer] = []
+    /// Counts a batch handed to the tracker (once per batch, from a pipeline).
+    func submitted(_ events: Int, stream: String) {
+        counts.withLock { $0[stream, default: Counts()].submitted += events }
+    }
 
-    func route(_ report: BatchReport) {
-        for run in report.tokens {
-            let (input, chunk) = InputPipeline.split(run.token)
-            guard input < tailers.count else { continue }
-            tailers[input].acknowledge(token: chunk, count: run.count)
+    /// Counts a settled batch.
+    func settled(_ report: BatchReport) {
+        counts.withLock { counts in
+            var entry = counts[report.stream] ?? Counts()
+            entry.batches += 1
+            if report.outcome == .delivered {
+                entry.delivered += report.events
+            } else {
+                entry.deadLettered += report.events
+            }
+            counts[report.stream] = entry
         }
     }
 }

@@ -15,6 +15,9 @@ public struct ShipperConfig: Sendable {
         public var tail: TailOptions
         public var mapping: MappingSpec
         public var name: String { tail.input }
+        /// The input as written in the config, with the default key it inherits: a reload keeps
+        /// an input running when this is unchanged.
+        public var source: ConfigValue = .null
     }
 
     public var file: String
@@ -32,4 +35,6 @@ public struct ShipperConfig: Sendable {
     public var inputs: [Input]
     /// Problems that do not stop the shipper (a glob that matches nothing yet).
     public var warnings: [ConfigProblem]
+    /// Every top-level setting but the inputs, as written: a reload cannot change these.
+    public var settings: ConfigValue = .null
 }
