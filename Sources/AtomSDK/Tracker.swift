@@ -16,18 +16,35 @@ public final class Tracker: Sendable {
     ///   - options: batching, backlog and retry settings.
     ///   - transport: where batches go.
     ///   - deadLetters: where undeliverable batches are written; nil only logs them.
-    ///   - logger: receives retries, splits and dead letters.
+    ///   - storage: the backlog of events not yet in a batch; nil keeps a `MemoryEventStorage`
+    ///     bounded per stream by `backlogEvents` and `backlogBytes`.
+    ///   - logger: receives retries, splits and dead letters (and, with `options.debug`, each
+    ///     request).
     ///   - onReport: called once per settled batch, on a worker thread (workers may call it at the
     ///     same time). A batch counts as pending until its report returns, so `waitUntilIdle`
     ///     and `stop` see every report first. It must not call `track` or `stop`.
     ///   - onError: called once per rejected or given-up batch, before its report.
     public init(options: TrackerOptions, transport: any Transport, deadLetters: DeadLetterWriter?,
-                logger: Logger = .disabled,
+                storage: (any EventStorage)? = nil, logger: Logger = .disabled,
                 onReport: @escaping @Sendable (BatchReport) -> Void = { _ in },
                 onError: (@Sendable (DeliveryError) -> Void)? = nil) {
-        core = TrackerCore(options: options, transport: transport, deadLetters: deadLetters, logger: logger,
-                           onReport: onReport, onError: onError)
+        core = TrackerCore(options: options, transport: transport, deadLetters: deadLetters, storage: storage,
+                           logger: logger, onReport: onReport, onError: onError)
         core.start()
+    }
+
+    /// A tracker that sends to an Atom endpoint over HTTP (`AtomHTTPTransport`), as the official
+    /// SDKs' trackers do; the other parameters are as above.
+    /// - Parameters:
+    ///   - endpoint: the Atom base URL; bulk requests go to `endpoint + "bulk"`.
+    ///   - http: timeouts, TLS, proxy and compression settings.
+    public convenience init(endpoint: String = "https://track.atom-data.io/", http: HTTPOptions = .init(),
+                            options: TrackerOptions = .init(), deadLetters: DeadLetterWriter? = nil,
+                            storage: (any EventStorage)? = nil, logger: Logger = .disabled,
+                            onReport: @escaping @Sendable (BatchReport) -> Void = { _ in },
+                            onError: (@Sendable (DeliveryError) -> Void)? = nil) {
+        self.init(options: options, transport: AtomHTTPTransport(endpoint: endpoint, options: http),
+                  deadLetters: deadLetters, storage: storage, logger: logger, onReport: onReport, onError: onError)
     }
 
     deinit { core.shutdownNow() }
@@ -40,7 +57,8 @@ public final class Tracker: Sendable {
 
     /// Appends every event of `slab` to the stream (copying the bytes), cutting batches at
     /// batchSize/batchBytes. Blocks while the backlog is over its bounds (blocking mode). The
-    /// caller may reuse the slab after return. The slab is accepted whole or not at all.
+    /// caller may reuse the slab after return. The slab is admitted to the backlog whole or not at
+    /// all; only a custom storage that refuses an event part-way keeps the events before it.
     /// - Throws: `.backlogFull` when not blocking and no room came within `enqueueTimeout`;
     ///   `.stopped` once `stop` has begun.
     public func track(_ slab: EventSlab, to stream: StreamID) throws(TrackerError) {
@@ -55,7 +73,6 @@ public final class Tracker: Sendable {
         try core.track(stream: stream, data: data, authKey: authKey, token: token)
     }
 
-    /// Seals every partial batch now (sending is asynchronous).
     /// Hands the slab's events over as one batch without copying them, when they fit
     /// `batchSize` and `batchBytes` (a producer that fills slabs up to `limits` makes them fit);
     /// otherwise they are tracked by copy and cut as `track(_:to:)` does. Blocks like `track` while
@@ -83,11 +100,13 @@ public final class Tracker: Sendable {
         (core.options.batchSize, core.options.batchBytes, core.options.flushInterval)
     }
 
+    /// Seals every stream's pending events into batches now (sending is asynchronous); the
+    /// `batchPoolSize` bound does not hold them back.
     public func flush() {
         core.flush()
     }
 
-    /// Seals the stream's partial batch now (sending is asynchronous).
+    /// Seals the stream's pending events into batches now (sending is asynchronous).
     public func flush(_ stream: StreamID) {
         core.flush(stream)
     }
@@ -110,8 +129,15 @@ public final class Tracker: Sendable {
         core.waitUntilIdle(timeout: timeout)
     }
 
-    /// Running totals: accepted, sent, delivered, retried, dead-lettered; batches in flight.
+    /// Running totals: accepted, sent, delivered, retried, dead-lettered, dropped; batches in
+    /// flight; the last error.
     public var counters: TrackerCounters {
         core.lock.withLock { core.counters }
+    }
+
+    /// Events accepted and not yet settled (stored, queued or in flight), per stream name, for
+    /// every stream the tracker knows.
+    public var backlogByStream: [String: Int] {
+        core.backlogByStream
     }
 }

@@ -23,6 +23,10 @@ extension TrackerCore {
         while !shutdown {
             if let batch = queue.pop() {
                 counters.batchesInFlight += 1
+                // The pool has room again: seal what waited for it.
+                if sealDeferred || roomWaiters > 0 {
+                    if sealPendingLocked(partial: roomWaiters > 0, now: Clock.nanos()) { lock.broadcast() }
+                }
                 return batch
             }
             lock.wait()
@@ -92,6 +96,7 @@ extension TrackerCore {
             let before = timing ? StageClock.threadNanos() : 0
             let result = transport.send(batch)
             if timing { StageClock.shared.add(.send, nanos: StageClock.threadNanos() &- before) }
+            if logRequests { logRequest(batch, result: result, attempt: attempts) }
             switch result {
             case .delivered:
                 finish(batch, outcome: .delivered, attempts: attempts, notify: false)
@@ -129,7 +134,10 @@ extension TrackerCore {
                            notify: true)
                     return .done
                 }
-                lock.withLock { counters.retried += 1 }
+                lock.withLock {
+                    counters.retried += 1
+                    counters.lastError = "stream \(batch.stream): \(reason)"
+                }
                 logger.warning("batch not delivered, will retry", [
                     "stream": batch.stream, "status": status.map(String.init) ?? "none", "reason": reason,
                     "attempt": String(attempts), "delaySeconds": String((delay * 1000).rounded() / 1000),
@@ -138,6 +146,21 @@ extension TrackerCore {
                 waited += delay
             }
         }
+    }
+
+    /// One debug line per request (`options.debug`).
+    private func logRequest(_ batch: EventBatch, result: TransportResult, attempt: Int) {
+        let outcome: String
+        switch result {
+        case .delivered: outcome = "delivered"
+        case .tooLarge: outcome = "too large (413)"
+        case .retry(_, let reason, _): outcome = "to retry: " + reason
+        case .rejected(_, let reason): outcome = "rejected: " + reason
+        }
+        logger.debug("batch sent", [
+            "stream": batch.stream, "events": String(batch.count), "dataBytes": String(batch.dataBytes),
+            "attempt": String(attempt), "result": outcome,
+        ])
     }
 
     /// The full-jitter delay before retry `retry` (0 for the first retry).
@@ -197,11 +220,14 @@ extension TrackerCore {
             if mayCall { callbacksRunning -= 1 }
             backlogEvents -= batch.count
             backlogBytes -= batch.byteCount
+            streamState(named: batch.stream)?.unsettled -= batch.count
             counters.batchesInFlight -= 1
-            if outcome == .delivered {
+            switch outcome {
+            case .delivered:
                 counters.delivered += batch.count
-            } else {
+            case .deadLettered(_, let reason):
                 counters.deadLettered += batch.count
+                counters.lastError = "stream \(batch.stream): \(reason)"
             }
             lock.broadcast()
         }
@@ -226,12 +252,13 @@ extension TrackerCore {
         lock.lock()
         defer { lock.unlock() }
         stopping = true
-        sealAllLocked()
+        for stream in streams { sealAllPendingLocked(stream) }
         lock.broadcast()
         let end = Clock.nanos() &+ Self.nanos(deadline)
         while backlogEvents > 0 && Clock.nanos() < end {
             lock.wait(untilNanos: end)
         }
+        if !shutdown { counters.dropped += backlogEvents }
         shutdown = true
         lock.broadcast()
         stopTimer()

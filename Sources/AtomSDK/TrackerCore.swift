@@ -1,15 +1,18 @@
 import AtomBase
 
-/// The shared state of a `Tracker`: streams, their partial batches, the queue of sealed
-/// batches and the backlog bounds. Workers and the timer thread hold this object, not the
-/// `Tracker`, so dropping the tracker can stop them.
+/// The shared state of a `Tracker`: streams, the event storage, the queue of sealed batches and
+/// the backlog bounds. Workers and the timer thread hold this object, not the `Tracker`, so
+/// dropping the tracker can stop them.
 final class TrackerCore: @unchecked Sendable {
     // Safe: every `var` below is only read or written while `lock` is held; the `let`s are
-    // immutable and Sendable.
+    // immutable and Sendable (the storage is called under `lock` only).
     let options: TrackerOptions
     let transport: any Transport
     let deadLetters: DeadLetterWriter?
+    let storage: any EventStorage
     let logger: Logger
+    /// `options.debug` with a logger that writes debug lines: log every request.
+    let logRequests: Bool
     let onReport: @Sendable (BatchReport) -> Void
     let onError: (@Sendable (DeliveryError) -> Void)?
     let random: @Sendable () -> Double
@@ -18,13 +21,17 @@ final class TrackerCore: @unchecked Sendable {
     let timerWake = ConditionLock()
     var timerStopped = false
 
-    private var streams: [StreamState] = []
+    var streams: [StreamState] = []
     private var streamIDs: [String: Int] = [:]
     var queue = BatchQueue()
-    /// Events and bytes accepted and not yet settled (open, queued or in flight).
+    /// Events and bytes accepted and not yet settled (stored, queued or in flight).
     var backlogEvents = 0
     var backlogBytes = 0
     var counters = TrackerCounters()
+    /// `track` calls waiting for room: partial batches are then sealed as soon as the pool allows.
+    var roomWaiters = 0
+    /// A stream holds a full batch that the pool had no room for: workers seal it when they can.
+    var sealDeferred = false
     /// `stop` began: `track` refuses, workers drain what is left.
     var stopping = false
     /// Workers and the timer exit; nothing more is reported.
@@ -33,12 +40,17 @@ final class TrackerCore: @unchecked Sendable {
     var callbacksRunning = 0
 
     init(options: TrackerOptions, transport: any Transport, deadLetters: DeadLetterWriter?,
-         logger: Logger, onReport: @escaping @Sendable (BatchReport) -> Void,
+         storage: (any EventStorage)?, logger: Logger, onReport: @escaping @Sendable (BatchReport) -> Void,
          onError: (@Sendable (DeliveryError) -> Void)?) {
-        self.options = options.normalized
+        let options = options.normalized
+        self.options = options
         self.transport = transport
         self.deadLetters = deadLetters
+        self.storage = storage
+            ?? MemoryEventStorage(maxEvents: options.backlogEvents, maxBytes: options.backlogBytes)
+        let logger = options.debug && logger === Logger.disabled ? Logger(level: .debug) : logger
         self.logger = logger
+        logRequests = options.debug && logger.enabled(.debug)
         self.onReport = onReport
         self.onError = onError
         self.random = options.random ?? { Double.random(in: 0..<1) }
@@ -50,21 +62,37 @@ final class TrackerCore: @unchecked Sendable {
         lock.withLock { StreamID(rawValue: streamIndexLocked(name, authKey: authKey)) }
     }
 
-    /// The index of stream `name`, registering it on first use. A later key fills in a missing one.
-    private func streamIndexLocked(_ name: String, authKey: String?) -> Int {
+    /// The index of stream `name`, registering it on first use. A later key fills in a missing one;
+    /// a stream registered without any key takes `options.authKey`.
+    func streamIndexLocked(_ name: String, authKey: String?) -> Int {
         if let index = streamIDs[name] {
             if streams[index].authKey?.isEmpty ?? true, let authKey, !authKey.isEmpty {
                 streams[index].authKey = authKey
             }
             return index
         }
-        streams.append(StreamState(name: name, authKey: authKey))
+        let key = authKey.flatMap { $0.isEmpty ? nil : $0 } ?? options.authKey
+        streams.append(StreamState(index: streams.count, name: name, authKey: key))
         streamIDs[name] = streams.count - 1
         return streams.count - 1
     }
 
+    /// Events accepted and not settled, per stream name.
+    var backlogByStream: [String: Int] {
+        lock.withLock {
+            var depths: [String: Int] = [:]
+            for stream in streams { depths[stream.name] = stream.unsettled }
+            return depths
+        }
+    }
+
+    func streamState(named name: String) -> StreamState? {
+        streamIDs[name].map { streams[$0] }
+    }
+
     // MARK: Tracking
 
+    /// Stores every event of `slab` (copying the bytes), one after the other as `track` would.
     func track(_ slab: EventSlab, to id: StreamID) throws(TrackerError) {
         let count = slab.count
         guard count > 0 else { return }
@@ -74,9 +102,13 @@ final class TrackerCore: @unchecked Sendable {
         defer { lock.unlock() }
         precondition(streams.indices.contains(id.rawValue), "StreamID from another tracker")
         let stream = streams[id.rawValue]
-        try admitLocked(events: count, bytes: slab.byteCount, stream: stream.name)
+        do throws(TrackerError) {
+            try admitLocked(events: count, bytes: slab.byteCount, stream: stream)
+        } catch {
+            counters.dropped += count
+            throw error
+        }
 
-        var queued = false
         var run = 0
         var leftInRun = tokens.first?.count ?? 0
         for index in 0..<count {
@@ -86,10 +118,16 @@ final class TrackerCore: @unchecked Sendable {
             }
             leftInRun -= 1
             let event = slab.event(at: index)
-            let token = tokens[run].token
-            if appendLocked(event, size: slab.escapedSize(at: index) + 3, token: token, to: stream) { queued = true }
+            do throws(TrackerError) {
+                try addLocked(event, text: nil, size: slab.escapedSize(at: index) + 3,
+                              token: tokens[run].token, to: stream)
+            } catch {
+                // Only a custom storage can refuse here (the default one is bounded as the backlog).
+                for rest in index..<count { releaseLocked(events: 1, bytes: slab.event(at: rest).count + 1, stream) }
+                counters.dropped += count - index
+                throw error
+            }
         }
-        if queued { lock.broadcast() }
     }
 
     /// Takes the slab's events as one sealed batch, without copying them, when they fit the batch
@@ -107,14 +145,12 @@ final class TrackerCore: @unchecked Sendable {
         precondition(streams.indices.contains(id.rawValue), "StreamID from another tracker")
         let stream = streams[id.rawValue]
         if waitForRoom {
-            try admitLocked(events: count, bytes: slab.byteCount, stream: stream.name)
+            try admitLocked(events: count, bytes: slab.byteCount, stream: stream)
         } else {
             // The producer checks `hasRoom` before it reads more, so it can keep discovering files
             // while the backlog is full; what it already read is admitted over the bound.
             if stopping { throw .stopped }
-            backlogEvents += count
-            backlogBytes += slab.byteCount
-            counters.accepted += count
+            countInLocked(events: count, bytes: slab.byteCount, stream)
         }
         if count == 1 && slab.event(at: 0).count > options.hardEventLimit {
             let event = slab.event(at: 0)
@@ -125,13 +161,14 @@ final class TrackerCore: @unchecked Sendable {
             return
         }
         // Anything tracked one by one on this stream goes first, keeping the stream's order.
-        sealLocked(stream)
+        if stream.pending > 0 { sealAllPendingLocked(stream) }
         let taken = slab.take()
         queue.push(EventBatch(stream: stream.name, authKey: stream.authKey, storage: taken.storage,
                               ends: taken.ends, range: 0..<count, tokens: taken.runs, dataBytes: taken.dataBytes))
         lock.broadcast()
     }
 
+    /// One event given as JSON text, sent as is.
     func track(stream name: String, data: String, authKey: String?, token: UInt64) throws(TrackerError) {
         var text = data
         let outcome: Result<Void, TrackerError> = text.withUTF8 { raw in
@@ -141,11 +178,18 @@ final class TrackerCore: @unchecked Sendable {
             defer { lock.unlock() }
             let stream = streams[streamIndexLocked(name, authKey: authKey)]
             do throws(TrackerError) {
-                try admitLocked(events: 1, bytes: event.count + 1, stream: name)  // stored with its line feed
+                try admitLocked(events: 1, bytes: event.count + 1, stream: stream)  // stored with its line feed
             } catch {
+                counters.dropped += 1
                 return .failure(error)
             }
-            if appendLocked(event, size: size, token: token, to: stream) { lock.broadcast() }
+            do throws(TrackerError) {
+                try addLocked(event, text: data, size: size, token: token, to: stream)
+            } catch {
+                releaseLocked(events: 1, bytes: event.count + 1, stream)
+                counters.dropped += 1
+                return .failure(error)
+            }
             return .success(())
         }
         try outcome.get()
@@ -168,53 +212,95 @@ final class TrackerCore: @unchecked Sendable {
         return true
     }
 
+    /// The deadline of a wait for room: none when blocking, `enqueueTimeout` from now when not.
+    private var roomDeadline: UInt64? {
+        options.blocking ? nil : Clock.nanos() &+ Self.nanos(options.enqueueTimeout)
+    }
+
+    /// Waits for the condition until `deadline` (forever when nil), counted as a waiter for room so
+    /// that partial batches are sealed for it. False when the deadline has passed.
+    private func waitForRoomLocked(until deadline: UInt64?) -> Bool {
+        roomWaiters += 1
+        defer { roomWaiters -= 1 }
+        if sealPendingLocked(partial: true) { lock.broadcast() }
+        if let deadline {
+            if Clock.nanos() >= deadline { return false }
+            lock.wait(untilNanos: deadline)
+        } else {
+            lock.wait()
+        }
+        return true
+    }
+
     /// Waits until `events`/`bytes` fit in the backlog (an empty backlog takes anything), then
-    /// counts them in. Seals partial batches first so that workers can drain.
-    private func admitLocked(events: Int, bytes: Int, stream: String) throws(TrackerError) {
-        let deadline = options.blocking ? nil : Clock.nanos() &+ Self.nanos(options.enqueueTimeout)
-        var sealedForRoom = false
+    /// counts them in.
+    private func admitLocked(events: Int, bytes: Int, stream: StreamState) throws(TrackerError) {
+        let deadline = roomDeadline
         while true {
             if stopping { throw .stopped }
             if backlogEvents == 0 || (backlogEvents + events <= options.backlogEvents
                                       && backlogBytes + bytes <= options.backlogBytes) {
                 break
             }
-            if !sealedForRoom {
-                sealedForRoom = true
-                if sealAllLocked() { lock.broadcast() }
-            }
-            if let deadline {
-                if Clock.nanos() >= deadline { throw .backlogFull(stream: stream) }
-                lock.wait(untilNanos: deadline)
-            } else {
-                lock.wait()
-            }
+            if !waitForRoomLocked(until: deadline) { throw .backlogFull(stream: stream.name) }
         }
+        countInLocked(events: events, bytes: bytes, stream)
+    }
+
+    private func countInLocked(events: Int, bytes: Int, _ stream: StreamState) {
         backlogEvents += events
         backlogBytes += bytes
+        stream.unsettled += events
         counters.accepted += events
     }
 
-    /// Adds one event (`size`: its share of the `data` text) to the stream's partial batch,
-    /// sealing batches at `batchSize` and `batchBytes`. Returns true when a batch was queued.
-    private func appendLocked(_ event: UnsafeRawBufferPointer, size: Int, token: UInt64,
-                              to stream: StreamState) -> Bool {
+    /// Takes back what `admitLocked` counted in, for events that were not stored after all.
+    func releaseLocked(events: Int, bytes: Int, _ stream: StreamState) {
+        backlogEvents -= events
+        backlogBytes -= bytes
+        stream.unsettled -= events
+        counters.accepted -= events
+        lock.broadcast()
+    }
+
+    /// Adds one admitted event (`size`: its share of the `data` text) to the storage, sealing the
+    /// stream's batch before it when the event would not fit, and after it when the batch is full.
+    /// - Parameter text: the event as a String when the caller has one (saves a copy).
+    private func addLocked(_ event: UnsafeRawBufferPointer, text: String?, size: Int, token: UInt64,
+                           to stream: StreamState) throws(TrackerError) {
         if event.count > options.hardEventLimit {
             queue.push(refusedBatch(event, size: size, token: token, stream: stream))
-            return true
+            lock.broadcast()
+            return
+        }
+        var queued = false
+        if stream.pending > 0 && 1 + stream.pendingData + size > options.batchBytes && poolHasRoom {
+            queued = sealOneLocked(stream)
         }
 
-        var queued = false
-        if let open = stream.open, open.dataBytes + size > options.batchBytes {
-            queued = sealLocked(stream)
+        let stored = StoredEvent(stream: stream.name, data: text ?? String(decoding: event, as: UTF8.self),
+                                 token: token)
+        let deadline = roomDeadline
+        while !storage.add(stored) {
+            if queued { lock.broadcast() }
+            queued = false
+            if stopping { throw .stopped }
+            if storage.isEmpty { throw .backlogFull(stream: stream.name) }  // no room will ever come
+            if !waitForRoomLocked(until: deadline) { throw .backlogFull(stream: stream.name) }
         }
-        let open = stream.open ?? OpenBatch(capacity: min(options.batchBytes, 16 * 1024))
-        stream.open = open
-        open.append(event, size: size, token: token)
-        if open.count >= options.batchSize || open.dataBytes >= options.batchBytes {
-            queued = sealLocked(stream) || queued
+        if stream.pending == 0 { stream.pendingSince = Clock.nanos() }
+        stream.pending += 1
+        stream.pendingData += size
+        stream.pendingBytes += event.count + 1
+
+        if stream.hasFullBatch(options) {
+            if poolHasRoom {
+                queued = sealOneLocked(stream) || queued
+            } else {
+                sealDeferred = true
+            }
         }
-        return queued
+        if queued { lock.broadcast() }
     }
 
     private func refusedBatch(_ event: UnsafeRawBufferPointer, size: Int, token: UInt64,
@@ -229,122 +315,36 @@ final class TrackerCore: @unchecked Sendable {
                           dataBytes: 1 + size, refusal: reason)
     }
 
-    // MARK: Sealing
-
-    /// Queues the stream's partial batch; returns true when there was one.
-    @discardableResult
-    func sealLocked(_ stream: StreamState) -> Bool {
-        guard let open = stream.open else { return false }
-        stream.open = nil
-        queue.push(EventBatch(stream: stream.name, authKey: stream.authKey, storage: open.storage,
-                              ends: open.ends, range: 0..<open.count, tokens: open.runs,
-                              dataBytes: open.dataBytes))
-        return true
-    }
-
-    /// Queues every partial batch; returns true when there was one.
-    @discardableResult
-    func sealAllLocked() -> Bool {
-        var queued = false
-        for stream in streams where sealLocked(stream) { queued = true }
-        return queued
-    }
-
-    func flush() {
-        lock.withLock { if sealAllLocked() { lock.broadcast() } }
-    }
-
-    func flush(_ id: StreamID) {
-        lock.withLock {
-            guard streams.indices.contains(id.rawValue) else { return }
-            if sealLocked(streams[id.rawValue]) { lock.broadcast() }
-        }
-    }
-
-    /// Seals partial batches older than `flushInterval`; returns the monotonic time of the next
-    /// one due (or one interval from now).
-    func sealExpiredLocked(now: UInt64) -> UInt64 {
-        let interval = Self.nanos(options.flushInterval)
-        var next = now &+ interval
-        var queued = false
-        for stream in streams {
-            guard let open = stream.open else { continue }
-            let due = open.createdNanos &+ interval
-            if due <= now {
-                queued = sealLocked(stream) || queued
-            } else {
-                next = min(next, due)
-            }
-        }
-        if queued { lock.broadcast() }
-        return next
-    }
-
     static func nanos(_ seconds: Double) -> UInt64 {
         guard seconds.isFinite, seconds > 0 else { return 0 }
         return UInt64(min(seconds, 1e9) * 1e9)
     }
 }
 
-/// A registered stream and its partial batch.
+/// A registered stream: its key, and what it has in the storage and in the backlog.
 final class StreamState {
+    let index: Int
     let name: String
     var authKey: String?
-    var open: OpenBatch?
+    /// Events of this stream in the storage (added and not yet taken into a batch).
+    var pending = 0
+    /// Their share of a `data` text: per event its escaped length, two quotes and a comma.
+    var pendingData = 0
+    /// Their bytes as JSON lines (each with its line feed).
+    var pendingBytes = 0
+    /// When the oldest of them was added (monotonic); a batch cut from the front keeps it.
+    var pendingSince: UInt64 = 0
+    /// Events accepted and not yet settled (stored, queued or in flight).
+    var unsettled = 0
 
-    init(name: String, authKey: String?) {
+    init(index: Int, name: String, authKey: String?) {
+        self.index = index
         self.name = name
         self.authKey = authKey
     }
-}
 
-/// A batch being filled: event bytes back to back, their ends and tokens.
-final class OpenBatch {
-    let storage: ByteBuffer
-    var ends: [Int] = []
-    var runs: [TokenRun] = []
-    /// Length of the `data` text so far: `[` and `]` plus, per event, its escaped text, quotes and comma.
-    var dataBytes = 1
-    let createdNanos = Clock.nanos()
-
-    init(capacity: Int) {
-        storage = ByteBuffer(capacity: capacity)
-    }
-
-    var count: Int { ends.count }
-
-    func append(_ event: UnsafeRawBufferPointer, size: Int, token: UInt64) {
-        storage.append(event)
-        ends.append(storage.count)
-        storage.append(UInt8(ascii: "\n"))
-        runs.appendToken(token)
-        dataBytes += size
-    }
-}
-
-/// First-in first-out queue of sealed batches.
-struct BatchQueue {
-    private var items: [EventBatch?] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == items.count }
-
-    mutating func push(_ batch: EventBatch) {
-        items.append(batch)
-    }
-
-    mutating func pop() -> EventBatch? {
-        guard head < items.count else { return nil }
-        let batch = items[head]
-        items[head] = nil
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 64 && head * 2 >= items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return batch
+    /// Whether the pending events make at least one full batch.
+    func hasFullBatch(_ options: TrackerOptions) -> Bool {
+        pending >= options.batchSize || 1 + pendingData >= options.batchBytes
     }
 }

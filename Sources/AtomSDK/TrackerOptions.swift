@@ -9,9 +9,15 @@ public struct TrackerOptions: Sendable {
     public var flushInterval: Double = 10
     /// Worker threads sending batches, so at most this many requests are in flight.
     public var workers = 2
-    /// Bytes of events waiting or in flight across streams; `track` blocks beyond it.
+    /// Sealed batches waiting for a worker, at most (the official SDKs' batch pool size). Beyond
+    /// it, tracked events wait in the `EventStorage` until a worker takes a batch; `flush`,
+    /// `stop` and `submit` seal regardless.
+    public var batchPoolSize = 1000
+    /// Bytes of events waiting or in flight across streams; `track` blocks beyond it. The default
+    /// storage bounds each stream's queue by this too.
     public var backlogBytes = 4 << 20
-    /// Events waiting or in flight across streams; `track` blocks beyond it.
+    /// Events waiting or in flight across streams; `track` blocks beyond it. The default storage
+    /// bounds each stream's queue by this too.
     public var backlogEvents = 500_000
     /// false: `track` waits at most `enqueueTimeout` for room, then throws `backlogFull`.
     public var blocking = true
@@ -30,6 +36,12 @@ public struct TrackerOptions: Sendable {
     public var backoffMax: Double = 30
     /// Bytes; a larger event is dead-lettered at once with a reason, without being sent.
     public var hardEventLimit = 4 << 20
+    /// The key of every stream registered without one (`stream(named:authKey:)`, `track`); nil
+    /// or empty sends no `auth`.
+    public var authKey: String?
+    /// Logs every request (stream, events, bytes, result, attempt) at debug level; with no logger
+    /// given to the tracker, on stderr.
+    public var debug = false
     /// Returns a number in [0, 1) for the backoff jitter; nil uses the system generator.
     /// Tests inject a fixed sequence to know the exact delays.
     public var random: (@Sendable () -> Double)?
@@ -49,6 +61,7 @@ public struct TrackerOptions: Sendable {
         options.batchBytes = min(max(1, batchBytes), Self.maxBatchBytes)
         options.flushInterval = flushInterval.isFinite ? max(0.001, flushInterval) : 10
         options.workers = min(max(1, workers), 256)
+        options.batchPoolSize = max(1, batchPoolSize)
         options.backlogBytes = max(1, backlogBytes)
         options.backlogEvents = max(1, backlogEvents)
         options.enqueueTimeout = enqueueTimeout.isFinite ? max(0, enqueueTimeout) : 1

@@ -14,15 +14,15 @@ public enum TrackerError: Error, Sendable, CustomStringConvertible {
     case backlogFull(stream: String)
     /// The tracker is stopping or stopped.
     case stopped
-    /// An event was refused at track time (not used: oversized events are dead-lettered instead).
-    case eventTooLarge(stream: String, bytes: Int)
+    /// The data could not be encoded as JSON (a non-finite number, a value of no JSON type).
+    case notJSON(stream: String, reason: String)
 
     public var description: String {
         switch self {
         case .backlogFull(let stream): "the backlog is full (stream \(stream))"
         case .stopped: "the tracker is stopped"
-        case .eventTooLarge(let stream, let bytes):
-            "an event of \(bytes) bytes is too large (stream \(stream))"
+        case .notJSON(let stream, let reason):
+            "the data cannot be encoded as JSON: \(reason) (stream \(stream))"
         }
     }
 }
@@ -96,6 +96,10 @@ public struct TrackerCounters: Sendable, Equatable {
     public var split = 0
     /// Batches taken by a worker and not yet settled.
     public var batchesInFlight = 0
+    /// Events refused by `track` (backlog full, tracker stopped) or left unsettled by `stop`.
+    public var dropped = 0
+    /// The last failure: a retried or dead-lettered try's reason, with its stream.
+    public var lastError: String?
 
     public init() {}
 }

@@ -114,3 +114,13 @@ func decodeData(_ data: String?) -> [String] {
     }
     return array
 }
+
+/// Polls `condition` every 5 ms until it holds; false after `timeout` seconds.
+func eventually(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = Clock.nanos() + UInt64(timeout * 1e9)
+    while !condition() {
+        if Clock.nanos() >= deadline { return false }
+        usleep(5000)
+    }
+    return true
+}

@@ -1,0 +1,94 @@
+import Synchronization
+
+/// The default `EventStorage`: a first-in first-out queue per stream in memory, each bounded in
+/// events and in bytes (an empty queue takes one event of any size).
+public final class MemoryEventStorage: EventStorage {
+    /// Most events one stream's queue holds.
+    public let maxEvents: Int
+    /// Most bytes (events' UTF-8 lengths) one stream's queue holds.
+    public let maxBytes: Int
+
+    private let queues = Mutex<[String: StreamQueue]>([:])
+
+    /// - Parameters:
+    ///   - maxEvents: events per stream, at least 1.
+    ///   - maxBytes: bytes per stream, at least 1.
+    public init(maxEvents: Int, maxBytes: Int) {
+        self.maxEvents = max(1, maxEvents)
+        self.maxBytes = max(1, maxBytes)
+    }
+
+    /// Appends `event` unless its stream's queue would pass `maxEvents` or `maxBytes`.
+    public func add(_ event: StoredEvent) -> Bool {
+        let bytes = event.data.utf8.count
+        return queues.withLock { queues in
+            let queue: StreamQueue
+            if let known = queues[event.stream] {
+                queue = known
+            } else {
+                queue = StreamQueue()
+                queues[event.stream] = queue
+            }
+            if queue.count > 0 && (queue.count + 1 > maxEvents || queue.bytes + bytes > maxBytes) {
+                return false
+            }
+            queue.push(event.data, token: event.token, bytes: bytes)
+            return true
+        }
+    }
+
+    public func get(stream: String) -> StoredEvent? {
+        queues.withLock { queues in
+            guard let queue = queues[stream], let first = queue.first else { return nil }
+            return StoredEvent(stream: stream, data: first.data, token: first.token)
+        }
+    }
+
+    public func remove(stream: String) {
+        queues.withLock { queues in queues[stream]?.popFirst() }
+    }
+
+    public var isEmpty: Bool {
+        queues.withLock { queues in queues.values.allSatisfy { $0.count == 0 } }
+    }
+
+    /// Events waiting in `stream`'s queue.
+    public func count(stream: String) -> Int {
+        queues.withLock { queues in queues[stream]?.count ?? 0 }
+    }
+}
+
+/// One stream's queue: a growing array read from a moving head, compacted as it drains.
+private final class StreamQueue {
+    struct Entry {
+        var data: String
+        var token: UInt64
+    }
+
+    private var entries: [Entry] = []
+    private var head = 0
+    private(set) var bytes = 0
+
+    var count: Int { entries.count - head }
+
+    var first: Entry? { head < entries.count ? entries[head] : nil }
+
+    func push(_ data: String, token: UInt64, bytes: Int) {
+        entries.append(Entry(data: data, token: token))
+        self.bytes += bytes
+    }
+
+    func popFirst() {
+        guard head < entries.count else { return }
+        bytes -= entries[head].data.utf8.count
+        entries[head].data = ""
+        head += 1
+        if head == entries.count {
+            entries.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 && head * 2 >= entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+}
