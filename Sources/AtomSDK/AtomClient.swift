@@ -1,15 +1,5 @@
 import AtomBase
 
-/// The answer to one `AtomClient` request.
-public struct AtomResponse: Sendable {
-    /// The HTTP status, or -1 when no response came (connection error, timeout).
-    public let status: Int
-    /// The response body as text.
-    public let body: String
-    /// Why the request failed: the transfer error, or the body of a non-2xx answer; nil on success.
-    public let error: String?
-}
-
 /// The low-level Atom client, as in the official SDKs: one request per call, on the caller's thread.
 public final class AtomClient: Sendable {
     /// The endpoint as given.
@@ -45,10 +35,56 @@ public final class AtomClient: Sendable {
         }
     }
 
+    /// Sends one event given as a value, JSON-encoded (`AtomJSON.encode`), like `putEvent` with
+    /// its text; an encoding failure is answered with `.encoding` and nothing is sent.
+    public func putEvent<T: Encodable>(stream: String, data: T, method: HTTPMethod = .post,
+                                       authKey: String? = nil) -> AtomResponse {
+        do {
+            return putEvent(stream: stream, data: try AtomJSON.encode(data), method: method, authKey: authKey)
+        } catch {
+            return AtomResponse(status: -1, body: "", error: .encoding(error.message))
+        }
+    }
+
+    /// Sends one event given as a dictionary, JSON-encoded (`AtomJSON.encode(dictionary:)`).
+    public func putEvent(stream: String, data: [String: Any], method: HTTPMethod = .post,
+                         authKey: String? = nil) -> AtomResponse {
+        do {
+            return putEvent(stream: stream, data: try AtomJSON.encode(dictionary: data), method: method,
+                            authKey: authKey)
+        } catch {
+            return AtomResponse(status: -1, body: "", error: .encoding(error.message))
+        }
+    }
+
     /// Sends `events` (each JSON text, sent as given) to `stream` in one bulk request.
     public func putEvents(stream: String, events: [String], authKey: String? = nil) -> AtomResponse {
         let body = AtomWire.bulkBody(stream: stream, events: events, authKey: authKey ?? self.authKey)
         return send(url: AtomHTTPTransport.join(endpoint, "bulk"), body: body)
+    }
+
+    /// Sends `events` given as values, each JSON-encoded, in one bulk request.
+    public func putEvents<T: Encodable>(stream: String, events: [T], authKey: String? = nil) -> AtomResponse {
+        do {
+            var texts: [String] = []
+            texts.reserveCapacity(events.count)
+            for event in events { texts.append(try AtomJSON.encode(event)) }
+            return putEvents(stream: stream, events: texts, authKey: authKey)
+        } catch {
+            return AtomResponse(status: -1, body: "", error: .encoding(error.message))
+        }
+    }
+
+    /// Sends `events` given as dictionaries, each JSON-encoded, in one bulk request.
+    public func putEvents(stream: String, events: [[String: Any]], authKey: String? = nil) -> AtomResponse {
+        do {
+            var texts: [String] = []
+            texts.reserveCapacity(events.count)
+            for event in events { texts.append(try AtomJSON.encode(dictionary: event)) }
+            return putEvents(stream: stream, events: texts, authKey: authKey)
+        } catch {
+            return AtomResponse(status: -1, body: "", error: .encoding(error.message))
+        }
     }
 
     private func send(url: String, body: [UInt8]?) -> AtomResponse {
@@ -59,13 +95,14 @@ public final class AtomClient: Sendable {
             return handle.perform(url: url, body: nil)
         }
         guard let result else {
-            return AtomResponse(status: -1, body: "", error: "libcurl could not create a handle")
+            return AtomResponse(status: -1, body: "", error: .connection("libcurl could not create a handle"))
         }
         guard let status = result.status else {
-            return AtomResponse(status: -1, body: "", error: result.error ?? "no response")
+            let message = result.error ?? "no response"
+            return AtomResponse(status: -1, body: "", error: result.timedOut ? .timeout(message) : .connection(message))
         }
-        let error = (200..<300).contains(status)
-            ? nil : AtomHTTPTransport.describe(status: status, body: result.body)
+        let error: AtomError? = (200..<300).contains(status)
+            ? nil : .http(status: status, message: AtomHTTPTransport.describe(status: status, body: result.body))
         return AtomResponse(status: status, body: result.body, error: error)
     }
 }

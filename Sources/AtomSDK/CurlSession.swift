@@ -7,6 +7,8 @@ struct HTTPResult: Sendable {
     var body: String
     var retryAfter: Double?
     var error: String?
+    /// The transfer failed because a connect or request timeout ran out.
+    var timedOut = false
 
     init(status: Int, body: String, retryAfter: Double?) {
         self.status = status
@@ -15,9 +17,10 @@ struct HTTPResult: Sendable {
     }
 
     /// A transfer that got no response.
-    init(failure: String) {
+    init(failure: String, timedOut: Bool = false) {
         body = ""
         error = failure
+        self.timedOut = timedOut
     }
 }
 
@@ -187,7 +190,7 @@ final class CurlHandle {
         if code != CURLE_OK {
             let detail = String(cString: errorText)
             let summary = String(cString: curl_easy_strerror(code))
-            return HTTPResult(failure: detail.isEmpty ? summary : detail)
+            return HTTPResult(failure: detail.isEmpty ? summary : detail, timedOut: code == CURLE_OPERATION_TIMEDOUT)
         }
         var status = 0
         atom_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

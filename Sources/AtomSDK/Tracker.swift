@@ -100,6 +100,33 @@ public final class Tracker: Sendable {
         (core.options.batchSize, core.options.batchBytes, core.options.flushInterval)
     }
 
+    /// One event given as a value, JSON-encoded (`AtomJSON.encode`); otherwise as
+    /// `track(stream:data:authKey:token:)` with its text.
+    /// - Throws: `.notJSON` when the value cannot be encoded; otherwise as `track(_:to:)`.
+    public func track<T: Encodable>(stream: String, data: T, authKey: String? = nil,
+                                    token: UInt64 = 0) throws(TrackerError) {
+        let text: String
+        do {
+            text = try AtomJSON.encode(data)
+        } catch {
+            throw .notJSON(stream: stream, reason: error.message)
+        }
+        try core.track(stream: stream, data: text, authKey: authKey, token: token)
+    }
+
+    /// One event given as a dictionary, JSON-encoded (`AtomJSON.encode(dictionary:)`).
+    /// - Throws: `.notJSON` when a value has no JSON form; otherwise as `track(_:to:)`.
+    public func track(stream: String, data: [String: Any], authKey: String? = nil,
+                      token: UInt64 = 0) throws(TrackerError) {
+        let text: String
+        do {
+            text = try AtomJSON.encode(dictionary: data)
+        } catch {
+            throw .notJSON(stream: stream, reason: error.message)
+        }
+        try core.track(stream: stream, data: text, authKey: authKey, token: token)
+    }
+
     /// Seals every stream's pending events into batches now (sending is asynchronous); the
     /// `batchPoolSize` bound does not hold them back.
     public func flush() {

@@ -10,7 +10,8 @@ public struct StreamID: Hashable, Sendable {
 
 /// Why `Tracker.track` did not accept events.
 public enum TrackerError: Error, Sendable, CustomStringConvertible {
-    /// Non-blocking mode: the backlog stayed full for `enqueueTimeout`.
+    /// Non-blocking mode: the backlog (or the storage) stayed full for `enqueueTimeout`; or the
+    /// storage refused an event while empty, so that no room could ever come.
     case backlogFull(stream: String)
     /// The tracker is stopping or stopped.
     case stopped
@@ -19,7 +20,8 @@ public enum TrackerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .backlogFull(let stream): "the backlog is full (stream \(stream))"
+        case .backlogFull(let stream):
+            "the backlog stayed full until the enqueue timeout: event not tracked (stream \(stream))"
         case .stopped: "the tracker is stopped"
         case .notJSON(let stream, let reason):
             "the data cannot be encoded as JSON: \(reason) (stream \(stream))"

@@ -5,14 +5,16 @@ import TestSupport
 
 @Suite("AtomClient against the loopback receiver")
 struct ClientTests {
-    @Test("POST bodies arrive byte-equal to the vectors and are accepted", arguments: WireVector.all)
-    func postMatchesVector(_ vector: WireVector) throws {
+    @Test("POST bodies equal the vectors, with the key as the client's default or per call",
+          arguments: WireVector.all, [false, true])
+    func postMatchesVector(_ vector: WireVector, perCall: Bool) throws {
         let keys = vector.authKey.isEmpty ? [:] : [vector.stream: vector.authKey]
         let receiver = try AtomReceiver(keys: keys)
-        let client = AtomClient(endpoint: receiver.endpoint, authKey: vector.authKey)
+        let client = AtomClient(endpoint: receiver.endpoint, authKey: perCall ? "some-other-key" : vector.authKey)
+        let callKey = perCall ? vector.authKey : nil
         let response = vector.bulk
-            ? client.putEvents(stream: vector.stream, events: vector.events)
-            : client.putEvent(stream: vector.stream, data: vector.events[0])
+            ? client.putEvents(stream: vector.stream, events: vector.events, authKey: callKey)
+            : client.putEvent(stream: vector.stream, data: vector.events[0], authKey: callKey)
 
         #expect(response.status == 200)
         #expect(response.error == nil)
@@ -56,8 +58,9 @@ struct ClientTests {
         let withCallKey = client.putEvent(stream: "web", data: "{\"n\":2}", authKey: "call-key")
 
         #expect(withDefault.status == 401)
-        #expect(withDefault.error != nil)
+        #expect(withDefault.error == .http(status: 401, message: #"HTTP 401: {"error":"status 401"}"#))
         #expect(withCallKey.status == 200)
+        #expect(withCallKey.error == nil && withCallKey.isSuccess)
         #expect(receiver.authFailures == 1)
         #expect(receiver.events(stream: "web") == ["{\"n\":2}"])
         let sent = receiver.requests.map(\.auth)
@@ -88,6 +91,11 @@ struct ClientTests {
         let response = client.putEvent(stream: "web", data: "{}")
 
         #expect(response.status == -1)
-        #expect(response.error?.isEmpty == false)
+        guard case .connection(let message)? = response.error else {
+            Issue.record("error \(String(describing: response.error))")
+            return
+        }
+        #expect(!message.isEmpty)
+        #expect(!response.isSuccess)
     }
 }

@@ -55,6 +55,7 @@ struct TrackerBackpressureTests {
         } throws: { error in
             guard case TrackerError.backlogFull(let stream) = error else { return false }
             return stream == "web"
+                && "\(error)" == "the backlog stayed full until the enqueue timeout: event not tracked (stream web)"
         }
 
         transport.open()

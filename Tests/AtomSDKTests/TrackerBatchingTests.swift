@@ -53,6 +53,27 @@ struct TrackerBatchingTests {
         tracker.stop(deadline: 5)
     }
 
+    @Test("batchBytes is held to at most 512 KiB, and no request's data passes it")
+    func batchBytesCapped() throws {
+        let receiver = try AtomReceiver()
+        var options = testOptions()
+        options.batchBytes = 4 << 20
+        options.batchSize = 100_000
+        let tracker = Tracker(options: options, transport: AtomHTTPTransport(endpoint: receiver.endpoint),
+                              deadLetters: nil)
+        let events = (0..<700).map { event($0, String(repeating: "k", count: 1000)) }
+
+        #expect(tracker.limits.batchBytes == 512 * 1024)
+        try trackSlab(tracker, tracker.stream(named: "web", authKey: nil), events)
+        #expect(tracker.stop(deadline: 20) == 0)
+
+        let sizes = receiver.requests.compactMap { $0.data?.utf8.count }
+        #expect(sizes.count == 2)
+        #expect(sizes.allSatisfy { $0 <= 512 * 1024 })
+        #expect(sizes[0] > 512 * 1024 - 1100, "the first batch is cut as late as the limit allows")
+        #expect(receiver.events(stream: "web") == events)
+    }
+
     @Test("an event larger than batchBytes travels alone")
     func largeEventAlone() throws {
         let receiver = try AtomReceiver()

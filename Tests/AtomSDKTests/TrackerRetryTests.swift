@@ -64,6 +64,25 @@ struct TrackerRetryTests {
         harness.tracker.stop(deadline: 5)
     }
 
+    @Test("with retryForever, tries go on past retryMaxCount until the batch is delivered")
+    func retryForeverIgnoresMaxCount() throws {
+        let harness = try Harness {
+            $0.retryForever = true
+            $0.retryMaxCount = 1
+            $0.retryMaxTime = 0
+        }
+        harness.receiver.plan(Array(repeating: .status(500), count: 4))
+
+        try harness.send([event(0)])
+
+        #expect(harness.receiver.requests.map(\.status) == [500, 500, 500, 500, 200])
+        #expect(harness.sleeps.all.count == 4)
+        #expect(harness.reports.all.map(\.attempts) == [5])
+        #expect(harness.errors.all.isEmpty)
+        #expect(harness.receiver.events(stream: "web") == [event(0)])
+        harness.tracker.stop(deadline: 5)
+    }
+
     @Test("the backoff window is capped at backoffMax")
     func backoffCap() throws {
         let harness = try Harness(random: [1.0]) {
@@ -129,19 +148,22 @@ struct TrackerRetryTests {
         let harness = try Harness()
         harness.receiver.plan([.status(400)])
         let events = [event(0, "first"), event(1, "second")]
+        let before = Date().timeIntervalSince1970
 
         try harness.send(events)
 
+        let after = Date().timeIntervalSince1970
         let errors = harness.errors.all
         #expect(errors.count == 1)
         let error = try #require(errors.first)
         let request = try #require(harness.receiver.requests.first)
+        // The callback's five arguments, one by one.
+        #expect(error.unixTime >= before - 0.001 && error.unixTime <= after + 0.001)
         #expect(error.status == 400)
+        #expect(error.message == #"HTTP 400: {"error":"status 400"}"#, "the status and the receiver's body")
+        #expect(error.data == request.data, "the data string exactly as the receiver got it")
+        #expect(error.data == #"["{\"i\":0,\"x\":\"first\"}","{\"i\":1,\"x\":\"second\"}"]"#)
         #expect(error.stream == "web")
-        #expect(error.data == request.data)
-        #expect(decodeData(error.data) == events)
-        #expect(error.message.contains("400"))
-        #expect(abs(error.unixTime - Date().timeIntervalSince1970) < 600)
         #expect(harness.sleeps.all.isEmpty)
 
         let report = try #require(harness.reports.all.first)
@@ -213,6 +235,34 @@ struct TrackerRetryTests {
         #expect(reason.hasPrefix("gave up after 3 attempts"))
         #expect(harness.errors.all.first?.status == nil)
         harness.tracker.stop(deadline: 5)
+    }
+
+    @Test("a refused connection is retried and the events arrive once the endpoint listens")
+    func refusedThenListening() throws {
+        let port = try RefusingPort()
+        let started = Collected<AtomReceiver>()
+        let sleeps = Collected<Double>()
+        let reports = Collected<BatchReport>()
+        var options = testOptions()
+        options.sleep = { seconds in
+            sleeps.append(seconds)
+            // Between the first try and the second, the endpoint comes up.
+            if started.all.isEmpty, let receiver = try? port.startListening() { started.append(receiver) }
+        }
+        let tracker = Tracker(options: options, transport: AtomHTTPTransport(endpoint: port.endpoint),
+                              deadLetters: nil, onReport: { reports.append($0) })
+
+        try tracker.track(stream: "web", data: event(0))
+        try tracker.track(stream: "web", data: event(1))
+        #expect(tracker.stop(deadline: 20) == 0)
+
+        let receiver = try #require(started.all.first)
+        #expect(sleeps.all.count == 1)
+        #expect(receiver.events(stream: "web") == [event(0), event(1)])
+        #expect(receiver.requests.count == 1)
+        #expect(reports.all.map(\.attempts) == [2])
+        #expect(reports.all.map(\.outcome) == [.delivered])
+        #expect(tracker.counters.lastError?.hasPrefix("stream web: ") == true)
     }
 
     @Test("a connection reset without an answer is retried and the events arrive once")

@@ -67,6 +67,13 @@ public final class AtomReceiver: Sendable {
         core.start()
     }
 
+    /// Starts listening on a socket that is already bound (it takes its own duplicate of `fd`),
+    /// so that a port which refused connections until now starts answering them.
+    public init(boundSocket fd: Int32, keys: [String: String] = [:]) throws {
+        core = try ReceiverCore(keys: keys, decoders: [:], boundSocket: fd)
+        core.start()
+    }
+
     deinit { core.stop() }
 
     /// The port the OS picked.
@@ -142,20 +149,25 @@ final class ReceiverCore: @unchecked Sendable {
     private var failures = 0
     private var connections = 0
 
-    init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:], port: Int = 0) throws {
+    init(keys: [String: String] = [:], decoders: [String: BodyDecoder] = [:], port: Int = 0,
+         boundSocket: Int32? = nil) throws {
         self.keys = keys
         self.decoders = decoders
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = boundSocket.map { fcntl($0, F_DUPFD_CLOEXEC, 0) }
+            ?? socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        var bound: Int32 = 0
+        if boundSocket == nil {
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

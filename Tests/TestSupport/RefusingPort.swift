@@ -31,6 +31,11 @@ public final class RefusingPort: Sendable {
 
     deinit { close(fd) }
 
+    /// Starts answering on this port: a receiver listening on the same (duplicated) socket.
+    public func startListening(keys: [String: String] = [:]) throws -> AtomReceiver {
+        try AtomReceiver(boundSocket: fd, keys: keys)
+    }
+
     /// `http://127.0.0.1:PORT/`.
     public var endpoint: String { "http://127.0.0.1:\(port)/" }
 }
