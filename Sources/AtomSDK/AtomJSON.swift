@@ -20,33 +20,26 @@ public enum AtomJSON {
     /// The JSON text of `value`.
     /// - Throws: `AtomJSONError` for a non-finite number or an encoding the value itself throws.
     public static func encode<T: Encodable>(_ value: T) throws(AtomJSONError) -> String {
-        let slot = JSONSlot()
-        do {
-            try JSONTreeEncoder.encode(value, into: slot, path: [])
-        } catch let error as AtomJSONError {
-            throw error
-        } catch {
-            throw AtomJSONError("\(error)")
-        }
-        return render(slot)
+        try build { try JSONTreeEncoder.encode(value, into: $0, path: []) }
     }
 
     /// The JSON text of `dictionary`, whose values may be `String`, `Bool`, integers, `Double`,
     /// `Float`, nil, arrays and dictionaries of these, or any `Encodable` value.
     /// - Throws: `AtomJSONError` naming the key path of a value of no JSON type.
     public static func encode(dictionary: [String: Any]) throws(AtomJSONError) -> String {
+        try build { try JSONTreeEncoder.encodeAny(dictionary, into: $0, path: []) }
+    }
+
+    /// Runs `fill` on a root slot and writes the tree it built.
+    private static func build(_ fill: (JSONSlot) throws -> Void) throws(AtomJSONError) -> String {
         let slot = JSONSlot()
         do {
-            try JSONTreeEncoder.encodeAny(dictionary, into: slot, path: [])
+            try fill(slot)
         } catch let error as AtomJSONError {
             throw error
         } catch {
             throw AtomJSONError("\(error)")
         }
-        return render(slot)
-    }
-
-    private static func render(_ slot: JSONSlot) -> String {
         let out = ByteBuffer(capacity: 256)
         write(slot.node, to: out)
         return out.string

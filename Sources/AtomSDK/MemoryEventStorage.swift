@@ -58,37 +58,26 @@ public final class MemoryEventStorage: EventStorage {
     }
 }
 
-/// One stream's queue: a growing array read from a moving head, compacted as it drains.
+/// One stream's queue and the bytes it holds.
 private final class StreamQueue {
     struct Entry {
         var data: String
         var token: UInt64
     }
 
-    private var entries: [Entry] = []
-    private var head = 0
+    private var entries = FIFO<Entry>()
     private(set) var bytes = 0
 
-    var count: Int { entries.count - head }
+    var count: Int { entries.count }
 
-    var first: Entry? { head < entries.count ? entries[head] : nil }
+    var first: Entry? { entries.first }
 
     func push(_ data: String, token: UInt64, bytes: Int) {
-        entries.append(Entry(data: data, token: token))
+        entries.push(Entry(data: data, token: token))
         self.bytes += bytes
     }
 
     func popFirst() {
-        guard head < entries.count else { return }
-        bytes -= entries[head].data.utf8.count
-        entries[head].data = ""
-        head += 1
-        if head == entries.count {
-            entries.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 1024 && head * 2 >= entries.count {
-            entries.removeFirst(head)
-            head = 0
-        }
+        if let entry = entries.pop() { bytes -= entry.data.utf8.count }
     }
 }

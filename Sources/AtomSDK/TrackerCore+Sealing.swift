@@ -138,32 +138,3 @@ extension TrackerCore {
         return next
     }
 }
-
-/// First-in first-out queue of sealed batches.
-struct BatchQueue {
-    private var items: [EventBatch?] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == items.count }
-
-    var count: Int { items.count - head }
-
-    mutating func push(_ batch: EventBatch) {
-        items.append(batch)
-    }
-
-    mutating func pop() -> EventBatch? {
-        guard head < items.count else { return nil }
-        let batch = items[head]
-        items[head] = nil
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 64 && head * 2 >= items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return batch
-    }
-}

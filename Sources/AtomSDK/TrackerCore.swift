@@ -23,7 +23,8 @@ final class TrackerCore: @unchecked Sendable {
 
     var streams: [StreamState] = []
     private var streamIDs: [String: Int] = [:]
-    var queue = BatchQueue()
+    /// Sealed batches waiting for a worker.
+    var queue = FIFO<EventBatch>()
     /// Events and bytes accepted and not yet settled (stored, queued or in flight).
     var backlogEvents = 0
     var backlogBytes = 0

@@ -11,39 +11,16 @@ public final class SilentPort: Sendable {
     private let fillers: [Int32]
 
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound, listen(fd, 0) == 0 else {
+        let (fd, port, address) = try LoopbackSocket.bound()
+        guard listen(fd, 0) == 0 else {
             let code = errno
             close(fd)
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-
+        self.port = port
         // An accept queue of backlog 0 holds one connection; two more attempts make sure it is full.
-        var fillers: [Int32] = []
-        for _ in 0..<3 {
-            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-                                | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard client >= 0 else { continue }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            fillers.append(client)
-        }
-        self.fillers = fillers
+        fillers = (0..<3).map { _ in LoopbackSocket.connectWithoutWaiting(to: address) }.filter { $0 >= 0 }
         usleep(50_000)  // let the handshakes that can complete do so
     }
 
