@@ -28,7 +28,7 @@ extension ConfigLoader {
         tail.partialLineTimeout = w.millis(m, "partialLineTimeoutMs", defaultSeconds: 5)
         tail.gzipSettle = w.millis(m, "gzipSettleMs", defaultSeconds: 10)
 
-        let parser = readParser(m["parser"], at: "\(path).parser", walker: &w)
+        let parser = readParser(m["parser"], at: "\(path).parser", walker: &w, resolve: resolve)
         let addFields = readFields(m["addFields"], at: "\(path).addFields", walker: &w)
         let stream = w.string(m, "stream") ?? name
         let authKey = w.string(m, "authKey").flatMap { $0.isEmpty ? nil : $0 } ?? defaultKey
@@ -62,7 +62,7 @@ extension ConfigLoader {
                 var message = error.message
                 if keyPath == "parser.name" {
                     keyPath = "parser.type"
-                    message = "unknown parser type; the built-in ones are raw, json and regex"
+                    message = "unknown parser type; the built-in ones are raw, json, regex, grok"
                         + (ParserRegistry.shared.names.isEmpty ? "" : ", "
                            + ParserRegistry.shared.names.joined(separator: ", "))
                 }

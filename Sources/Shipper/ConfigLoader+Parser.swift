@@ -8,8 +8,8 @@ extension ConfigLoader {
     static let typeKeys = ["types", "onTypeError"]
 
     /// The `parser` object of an input.
-    static func readParser(_ value: ConfigValue?, at path: String,
-                           walker w: inout ConfigWalker) -> ParserSpec? {
+    static func readParser(_ value: ConfigValue?, at path: String, walker w: inout ConfigWalker,
+                           resolve: (String) -> String = { $0 }) -> ParserSpec? {
         guard let value else { return .raw(field: "message") }
         guard case .object(let members) = value else {
             w.fail(path, "expected an object such as { type: \"regex\", pattern: \"...\" }, found \(value.kindName)")
@@ -17,7 +17,7 @@ extension ConfigLoader {
         }
         let m = Members(path: path, members: members)
         guard let type = w.string(m, "type") else {
-            w.fail("\(path).type", "missing: one of raw, json, regex, or a registered parser's name")
+            w.fail("\(path).type", "missing: one of raw, json, regex, grok, or a registered parser's name")
             return nil
         }
         switch type {
@@ -36,6 +36,9 @@ extension ConfigLoader {
                 return nil
             }
             return .regex(pattern: pattern)
+        case "grok":
+            _ = w.object(value, at: path, allowed: ["type", "pattern", "patterns", "patternsFiles"] + typeKeys)
+            return readGrok(m, at: path, walker: &w, resolve: resolve)
         default:
             var options: [String: FieldValue] = [:]
             for (key, item) in members where key != "type" && !typeKeys.contains(key) {
@@ -66,5 +69,54 @@ extension ConfigLoader {
             let text = w.choice(t, name, targets, default: "")
             if let target = ValueConversion.Target(rawValue: text) { mapping.fieldTypes.append((name, target)) }
         }
+    }
+
+    /// A grok parser's `pattern` (one or a list), `patterns` (`{ NAME: "regex" }`) and
+    /// `patternsFiles` (files of `NAME regex` lines; `#` starts a comment line).
+    static func readGrok(_ m: Members, at path: String, walker w: inout ConfigWalker,
+                         resolve: (String) -> String) -> ParserSpec? {
+        let patterns = w.strings(m, "pattern")
+        if patterns.isEmpty || patterns.contains(where: \.isEmpty) {
+            w.fail("\(path).pattern", "missing: a grok parser needs a pattern such as \"%{COMBINEDAPACHELOG}\"")
+            return nil
+        }
+        var definitions: [GrokDefinition] = []
+        for (index, file) in w.strings(m, "patternsFiles").enumerated() {
+            let keyPath = "parser.patternsFiles[\(index)]"
+            let bytes: [UInt8]
+            do {
+                bytes = try Sys.readFile(resolve(file))
+            } catch {
+                w.fail("\(path).patternsFiles[\(index)]", "cannot read '\(resolve(file))': \(error.message)")
+                continue
+            }
+            for (number, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                var text = Substring(String(decoding: line, as: UTF8.self))
+                if text.hasSuffix("\r") { text = text.dropLast() }
+                let trimmed = text.drop { $0 == " " || $0 == "\t" }
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                let name = trimmed.prefix { $0 != " " && $0 != "\t" }
+                let regex = trimmed.dropFirst(name.count).drop { $0 == " " || $0 == "\t" }
+                guard !regex.isEmpty else {
+                    w.fail("\(path).patternsFiles[\(index)]",
+                           "line \(number + 1): expected a name, a space and a regex")
+                    continue
+                }
+                definitions.append(GrokDefinition(name: String(name), regex: String(regex), keyPath: keyPath,
+                                                  line: number + 1))
+            }
+        }
+        switch m["patterns"] {
+        case nil: break
+        case .object(let members)?:
+            for (name, item) in members {
+                let keyPath = "\(path).patterns.\(name)"
+                guard let regex = w.string(item, at: keyPath) else { continue }
+                definitions.append(GrokDefinition(name: name, regex: regex, keyPath: "parser.patterns.\(name)"))
+            }
+        case let other?:
+            w.fail("\(path).patterns", "expected an object of pattern names and regexes, found \(other.kindName)")
+        }
+        return .grok(GrokSpec(patterns: patterns, definitions: definitions))
     }
 }

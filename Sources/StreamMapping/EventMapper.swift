@@ -14,6 +14,7 @@ public final class EventMapper: @unchecked Sendable {
         case raw(RawParser)
         case json(JSONParser)
         case regex(RegexParser)
+        case grok(GrokParser)
         case custom(any Parser)
 
         /// The parser, for what it declares about its fields.
@@ -22,6 +23,7 @@ public final class EventMapper: @unchecked Sendable {
             case .raw(let parser): parser
             case .json(let parser): parser
             case .regex(let parser): parser
+            case .grok(let parser): parser
             case .custom(let parser): parser
             }
         }
@@ -119,6 +121,7 @@ public final class EventMapper: @unchecked Sendable {
             case .drop: return nil
             }
         case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .grok(let parser): parsed = parser.parse(line, into: &record.pointee)
         case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
         }
         if !parsed {
@@ -192,6 +195,8 @@ public final class EventMapper: @unchecked Sendable {
             return .json(JSONParser(nonObject: nonObject, messageField: names.intern("message")))
         case .regex(let pattern):
             return .regex(try RegexParser(pattern, names: &names))
+        case .grok(let grok):
+            return .grok(try GrokParser(grok, names: &names))
         case .custom(let name, let options):
             return .custom(try registry.make(name, options: options))
         }

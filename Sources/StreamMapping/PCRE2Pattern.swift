@@ -20,22 +20,11 @@ final class PCRE2Pattern {
 
     /// Compiles `pattern` (`pcre2_compile_8`, then `pcre2_jit_compile_8` where JIT is available).
     ///
+    /// - Parameter duplicateNames: whether several groups may share a name (`PCRE2_DUPNAMES`).
     /// - Throws: `MappingError` at `keyPath` with PCRE2's message and the offset it names.
-    init(_ pattern: String, keyPath: String) throws(MappingError) {
-        var errorCode: Int32 = 0
-        var errorOffset = 0
-        var text = pattern
-        let compiled = text.withUTF8 { utf8 in
-            pcre2_compile_8(
-                utf8.baseAddress, utf8.count, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-                &errorCode, &errorOffset, nil
-            )
-        }
-        guard let compiled else {
-            let reason = PCRE2Pattern.message(for: errorCode)
-            let message = "regex does not compile at offset \(errorOffset): \(reason)"
-            throw MappingError(keyPath: keyPath, message: message)
-        }
+    init(_ pattern: String, keyPath: String, duplicateNames: Bool = false) throws(MappingError) {
+        let options = duplicateNames ? PCRE2_DUPNAMES : 0
+        let compiled = try Self.compile(pattern, keyPath: keyPath, options: options)
         guard let data = pcre2_match_data_create_from_pattern_8(compiled, nil) else {
             pcre2_code_free_8(compiled)
             throw MappingError(keyPath: keyPath, message: "no memory for the regex's match data")
@@ -62,6 +51,35 @@ final class PCRE2Pattern {
         emptySubject.initialize(to: 0)
     }
 
+    /// Checks that `pattern` compiles, without keeping it or compiling it for the JIT.
+    ///
+    /// - Throws: `MappingError` at `keyPath` with PCRE2's message and the offset it names.
+    static func check(_ pattern: String, keyPath: String, duplicateNames: Bool = false) throws(MappingError) {
+        let compiled = try compile(pattern, keyPath: keyPath, options: duplicateNames ? PCRE2_DUPNAMES : 0)
+        pcre2_code_free_8(compiled)
+    }
+
+    /// `pcre2_compile_8` in UTF mode with invalid UTF-8 allowed in subjects, plus `options`.
+    private static func compile(
+        _ pattern: String, keyPath: String, options: UInt32
+    ) throws(MappingError) -> OpaquePointer {
+        var errorCode: Int32 = 0
+        var errorOffset = 0
+        var text = pattern
+        let compiled = text.withUTF8 { utf8 in
+            pcre2_compile_8(
+                utf8.baseAddress, utf8.count, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | options,
+                &errorCode, &errorOffset, nil
+            )
+        }
+        guard let compiled else {
+            let reason = PCRE2Pattern.message(for: errorCode)
+            let message = "regex does not compile at offset \(errorOffset): \(reason)"
+            throw MappingError(keyPath: keyPath, message: message)
+        }
+        return compiled
+    }
+
     deinit {
         pcre2_match_data_free_8(matchData)
         if let context { pcre2_match_context_free_8(context) }
@@ -75,7 +93,7 @@ final class PCRE2Pattern {
     ///
     /// - Returns: PCRE2's code (> 0 on a match, `PCRE2_ERROR_NOMATCH` when there is none, another
     ///   negative code on an error), and whether the match ran on the repaired copy, to which the
-    ///   group offsets then refer (see `withRepairedCopy(_:)`).
+    ///   group offsets then refer (see `setGroups(_:onCopy:into:)`).
     @inline(__always)
     func match(_ subject: UnsafeRawBufferPointer) -> (code: Int32, onCopy: Bool) {
         let code = run(subject)
@@ -93,11 +111,6 @@ final class PCRE2Pattern {
         return pcre2_match_8(code, base, subject.count, 0, 0, matchData, context)
     }
 
-    /// Calls `body` with the repaired copy that the last match ran on.
-    func withRepairedCopy<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        repaired.withUnsafeBytes(body)
-    }
-
     /// Whether the pattern matches somewhere in `subject`; an error (such as a match limit)
     /// counts as no match.
     @inline(__always)
@@ -112,6 +125,26 @@ final class PCRE2Pattern {
             return nil
         }
         return start..<end
+    }
+
+    /// Sets each group of `groups` that took part in the last match as a text field (group
+    /// number and field index), from the line or, when the match ran on the repaired copy,
+    /// from that copy.
+    @inline(__always)
+    func setGroups(_ groups: [(number: Int, field: Int)], onCopy: Bool, into record: inout Record) {
+        guard onCopy else {
+            for group in groups {
+                guard let range = self.group(group.number) else { continue }
+                record.setLineText(group.field, range.lowerBound, range.count)
+            }
+            return
+        }
+        repaired.withUnsafeBytes { copy in
+            for group in groups {
+                guard let range = self.group(group.number) else { continue }
+                record.set(FieldID(index: group.field), text: UnsafeRawBufferPointer(rebasing: copy[range]))
+            }
+        }
     }
 
     /// The named groups, in group-number order (`PCRE2_INFO_NAMETABLE`). A name used by several

@@ -32,23 +32,7 @@ final class RegexParser: FieldDeclaring {
             }
             return record.reject("regex match failed: \(PCRE2Pattern.message(for: code))")
         }
-        if onCopy { return copyGroups(into: &record) }
-        for group in groups {
-            guard let range = pattern.group(group.number) else { continue }
-            record.setLineText(group.field, range.lowerBound, range.count)
-        }
-        return true
-    }
-
-    /// Sets the fields from a match on the repaired copy of a line with invalid UTF-8.
-    private func copyGroups(into record: inout Record) -> Bool {
-        pattern.withRepairedCopy { copy in
-            for group in groups {
-                guard let range = pattern.group(group.number) else { continue }
-                let value = UnsafeRawBufferPointer(rebasing: copy[range])
-                record.set(FieldID(index: group.field), text: value)
-            }
-        }
+        pattern.setGroups(groups, onCopy: onCopy, into: &record)
         return true
     }
 }

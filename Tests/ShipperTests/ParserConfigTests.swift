@@ -1,4 +1,5 @@
 import Shipper
+import TestSupport
 import StreamMapping
 import Testing
 
@@ -72,5 +73,59 @@ struct ParserConfigTests {
         let bad = try parserProblems(#"{ type: "json", nonObject: "skip" }"#)
         #expect(bad.map(\.keyPath) == ["inputs[0].parser.nonObject"])
         #expect(bad.first?.message == "expected one of error, raw, drop, found 'skip'")
+    }
+}
+
+@Suite("Grok options in the config")
+struct GrokConfigTests {
+    @Test("pattern, patterns and patternsFiles are read; a file's lines keep their line numbers")
+    func grokRead() throws {
+        let dir = try TempDir()
+        let file = dir.file("extra.grok")
+        try writeText("# comment\n\nREQID req-%{HEX8}\r\n  HEX8\t[0-9a-f]{8}\n", to: file)
+        let mapping = try parserMapping(
+            #"{ type: "grok", pattern: ["%{REQID:id} %{WORD:w}", "%{INT:n:int}"], "#
+                + #"patterns: { WORDS: "\\w+(?: \\w+)*" }, patternsFiles: [""# + file + #""] }"#
+        )
+        guard case .grok(let grok)? = mapping?.parser else {
+            Issue.record("expected a grok parser, found \(String(describing: mapping?.parser))")
+            return
+        }
+        #expect(grok.patterns == ["%{REQID:id} %{WORD:w}", "%{INT:n:int}"])
+        #expect(grok.definitions == [
+            GrokDefinition(name: "REQID", regex: "req-%{HEX8}", keyPath: "parser.patternsFiles[0]", line: 3),
+            GrokDefinition(name: "HEX8", regex: "[0-9a-f]{8}", keyPath: "parser.patternsFiles[0]", line: 4),
+            GrokDefinition(name: "WORDS", regex: #"\w+(?: \w+)*"#, keyPath: "parser.patterns.WORDS"),
+        ])
+    }
+
+    @Test("grok problems are named by key path: file, line, pattern name")
+    func grokProblems() throws {
+        let dir = try TempDir()
+        let file = dir.file("bad.grok")
+        try writeText("GOOD \\d+\nLONELY\nLOOP %{LOOP}\n", to: file)
+        let problems = try parserProblems(#"{ type: "grok", pattern: "%{GOOD:n}", patternsFiles: [""# + file + #""] }"#)
+        #expect(problems.map(\.description) == [
+            "inputs[0].parser.patternsFiles[0]: line 2: expected a name, a space and a regex",
+            "inputs[0].parser.patternsFiles[0]: line 3, LOOP: pattern LOOP refers to itself: LOOP → LOOP",
+        ])
+
+        let missing = try parserProblems(
+            #"{ type: "grok", pattern: "%{WORD:w}", patternsFiles: ["/nonexistent/p.grok"] }"#
+        )
+        #expect(missing.map(\.keyPath) == ["inputs[0].parser.patternsFiles[0]"])
+        #expect(missing.first?.message.hasPrefix("cannot read '/nonexistent/p.grok'") == true)
+
+        let unknown = try parserProblems(#"{ type: "grok", pattern: "%{COMBINEDAPACHELOGS}" }"#)
+        #expect(unknown.map(\.description) == [
+            "inputs[0].parser.pattern: unknown grok pattern %{COMBINEDAPACHELOGS} (did you mean COMBINEDAPACHELOG?)",
+        ])
+
+        let inConfig = try parserProblems(#"{ type: "grok", pattern: "%{A:a}", patterns: { A: "%{B}" } }"#)
+        #expect(inConfig.map(\.description) == ["inputs[0].parser.patterns.A: A: unknown grok pattern %{B}"])
+
+        #expect(try parserProblems(#"{ type: "grok" }"#).map(\.keyPath) == ["inputs[0].parser.pattern"])
+        #expect(try parserProblems(#"{ type: "grok", pattern: "%{WORD:w}", patterns: ["x"] }"#).map(\.keyPath)
+            == ["inputs[0].parser.patterns"])
     }
 }

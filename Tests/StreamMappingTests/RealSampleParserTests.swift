@@ -59,6 +59,38 @@ struct RealSampleParserTests {
         ]))
     }
 
+    @Test("apache_access.log: grok's COMBINEDAPACHELOG agrees with dissect on every line, numbers typed",
+          .disabled(if: RealSamples.skip, "ATOM_SKIP_SHARED=1"))
+    func apacheAccessGrok() throws {
+        let lines = try RealSamples.lines("apache_access.log")
+        let grok = try grokMapper(["^%{COMBINEDAPACHELOG}$"])
+        let dissect = try builtInMapper("dissect", ["pattern": .string(Self.combined)])
+        var differing = 0
+        for line in lines {
+            guard let expected = decodedEvent(dissect, bytes: line), let event = decodedEvent(grok, bytes: line) else {
+                differing += 1
+                continue
+            }
+            let noBytes: Set<String> = expected["bytes"] as? String == "-" ? ["bytes"] : []
+            var same = Set(event.keys) == Set(expected.keys).subtracting(noBytes)
+            for (key, value) in expected {
+                switch key {
+                case "status", "bytes":
+                    let number = (value as? String).flatMap { Int($0) }
+                    same = same && (event[key] as? Int) == number && !(event[key] is String)
+                default:
+                    same = same && event[key] as? String == value as? String
+                }
+            }
+            if !same {
+                differing += 1
+                Issue.record("grok and dissect differ on: \(String(decoding: line, as: UTF8.self))")
+            }
+        }
+        #expect(grok.parseFailures == 0)
+        #expect(differing == 0)
+    }
+
     @Test("logfmt.log: 1,000 events with the README's level counts",
           .disabled(if: RealSamples.skip, "ATOM_SKIP_SHARED=1"))
     func logfmt() throws {
