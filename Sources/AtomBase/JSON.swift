@@ -11,11 +11,10 @@ public enum JSON {
         case escape
     }
 
-
     /// Appends `bytes` as the inside of a JSON string (no quotes), escaped once.
     ///
     /// Writes through a raw pointer into room reserved per 4 KiB segment (the worst case is six
-    /// bytes out per byte in), eight plain bytes per step.
+    /// bytes out per byte in), sixteen plain bytes per step.
     ///
     /// - Returns: how many `"`, `\\` and control bytes it wrote (none: escaping removes control
     ///   bytes), so that the output's own escaped length is its byte count plus this, without
@@ -28,36 +27,67 @@ public enum JSON {
         var specials = 0
         var i = 0
         while i < count {
-            let segmentEnd = min(count, i + 4096)
-            out.reserve((segmentEnd - i + 4) * 6 + 8)
-            var dst = out.base + out.count
-            while i < segmentEnd {
-                let plain = atom_copy_plain_run(source + i, segmentEnd - i, dst)
-                i += plain
-                dst += plain
-                guard i < segmentEnd else { break }
-                let b = source[i]
-                if b < 0x80 {
-                    // A control byte, `"` or `\\`.
-                    dst = writeEscape(b, at: dst)
-                    specials += b == 0x22 || b == 0x5C ? 2 : 1  // the backslash, and `"` or `\\`
-                    i += 1
-                    continue
-                }
-                let length = validUTF8Length(source + i, count - i)
-                if length > 0 {
-                    for k in 0..<length { dst[k] = source[i + k] }
-                    dst += length
-                    i += length
-                } else {
-                    dst = writeInvalid(b, at: dst, invalid: invalid)
-                    if invalid == .escape { specials += 1 }
-                    i += 1
-                }
+            // A segment at a time, so that a long line does not reserve six times its size; it
+            // ends before a continuation byte, so that no UTF-8 sequence is split.
+            var segment = min(count - i, 4096)
+            var back = 0
+            while i + segment < count && back < 3 && segment > 1 && source[i + segment] & 0xC0 == 0x80 {
+                segment -= 1
+                back += 1
             }
-            out.count = dst - out.base
+            out.reserve(escapedRoom(segment))
+            let written = writeEscaped(source + i, segment, to: out.base + out.count, invalid: invalid)
+            out.count = written.end - out.base
+            specials += written.specials
+            i += segment
         }
         return specials
+    }
+
+    /// The room `writeEscaped` needs for `count` bytes: six bytes out per byte in at worst
+    /// (`\u00XX`), and 16 spare for its last 16-byte step.
+    @inlinable @inline(__always)
+    public static func escapedRoom(_ count: Int) -> Int { count * 6 + 16 }
+
+    /// Writes `count` bytes at `source` escaped as the inside of a JSON string at `dst`, which
+    /// has room for `escapedRoom(count)` bytes (a multi-byte sequence must not be split from its
+    /// continuation bytes at `source + count`: it is then taken as invalid).
+    ///
+    /// - Returns: the end of what was written, and how many `"`, `\\` and control bytes it wrote
+    ///   (see `appendEscaped`).
+    @inlinable @inline(__always)
+    public static func writeEscaped(
+        _ source: UnsafePointer<UInt8>, _ count: Int, to start: UnsafeMutablePointer<UInt8>,
+        invalid: InvalidUTF8 = .replace
+    ) -> (end: UnsafeMutablePointer<UInt8>, specials: Int) {
+        var dst = start
+        var specials = 0
+        var i = 0
+        while i < count {
+            let plain = atom_copy_plain_run(source + i, count - i, dst)
+            i += plain
+            dst += plain
+            guard i < count else { break }
+            let b = source[i]
+            if b < 0x80 {
+                // A control byte, `"` or `\\`.
+                dst = writeEscape(b, at: dst)
+                specials += b == 0x22 || b == 0x5C ? 2 : 1  // the backslash, and `"` or `\\`
+                i += 1
+                continue
+            }
+            let length = validUTF8Length(source + i, count - i)
+            if length > 0 {
+                for k in 0..<length { dst[k] = source[i + k] }
+                dst += length
+                i += length
+            } else {
+                dst = writeInvalid(b, at: dst, invalid: invalid)
+                if invalid == .escape { specials += 1 }
+                i += 1
+            }
+        }
+        return (dst, specials)
     }
 
     /// Appends `bytes` escaped twice, as if `appendEscaped` ran on its own output: what an event's

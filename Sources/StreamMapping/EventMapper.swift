@@ -53,10 +53,11 @@ public final class EventMapper: @unchecked Sendable {
     private let hasConversions: Bool
     /// What ends every event: `"` (closing a string value before it), then `,"a":1,"b":"x"` for
     /// the added fields, then `}`; written as the slice that fits what precedes it.
-    let closing: [UInt8]
+    let closingBytes: UnsafeMutablePointer<UInt8>
+    let closingCount: Int
+    /// The `"`, `\\` and control bytes of the closing from 0, 1 and 2 bytes in.
+    let closingSpecials: (Int, Int, Int)
     let hasAddedFields: Bool
-    /// Per field index: whether the mapping adds that field (so a parsed value is left out).
-    let isAdded: [Bool]
     let invalidUTF8: JSON.InvalidUTF8
 
     /// Checks `spec` and prepares everything the hot path needs: field-name chunks, added
@@ -76,7 +77,16 @@ public final class EventMapper: @unchecked Sendable {
         errorField = names.intern(spec.parseErrorField)
 
         let added = try Self.addedFields(spec.addFields, names: &names)
-        closing = [UInt8(ascii: "\"")] + added.members + [UInt8(ascii: "}")]
+        let closing = [UInt8(ascii: "\"")] + added.members + [UInt8(ascii: "}")]
+        closingCount = closing.count
+        closingBytes = .allocate(capacity: closing.count)
+        closingBytes.initialize(from: closing, count: closing.count)
+        closingSpecials = closing.withUnsafeBytes { bytes in
+            func specials(from skip: Int) -> Int {
+                JSON.specialCount(UnsafeRawBufferPointer(rebasing: bytes[min(skip, bytes.count)...]))
+            }
+            return (specials(from: 0), specials(from: 1), specials(from: 2))
+        }
         hasAddedFields = !added.members.isEmpty
 
         format = try Self.makeFormat(spec.parser, names: &names, registry: registry)
@@ -93,7 +103,6 @@ public final class EventMapper: @unchecked Sendable {
         streams = targets
 
         invalidUTF8 = spec.invalidUTF8
-        isAdded = names.isAdded
         record = .allocate(capacity: 1)
         record.initialize(to: Record(names: names))
     }
@@ -101,6 +110,7 @@ public final class EventMapper: @unchecked Sendable {
     deinit {
         record.deinitialize(count: 1)
         record.deallocate()
+        closingBytes.deallocate()
     }
 
     /// Parses the line (bytes without the line terminator) and picks its stream.

@@ -48,6 +48,11 @@ struct FieldNames {
 
     mutating func markAdded(_ index: Int) { isAdded[index] = true }
 
+    /// Calls `body` with name `index`'s chunk bytes.
+    func withChunk<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        chunkBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[chunkRanges[index]])) }
+    }
+
     /// The index of the name whose raw bytes equal `key`, if any: a short linear scan, as a
     /// mapping knows few names (its routes' fields, added fields, the parse-failure fields).
     func lookup(_ key: UnsafeRawBufferPointer) -> Int? {

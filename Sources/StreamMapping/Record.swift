@@ -6,7 +6,10 @@
 ///
 /// Field names are numbered by the record (`field(_:)`), so that a parser looks a name up once
 /// and then sets values by number.
-public struct Record {
+///
+/// It cannot be copied: its buffers are its own (`RecordBuffer`), so that the hot path reads and
+/// writes them without reference counting or uniqueness checks, and it frees them when it ends.
+public struct Record: ~Copyable {
     /// One field's value: `count` bytes at `start` of the line or of the scratch bytes, either
     /// text (escaped when written) or a JSON value (copied as it is).
     struct Entry {
@@ -33,17 +36,19 @@ public struct Record {
     }
 
     private(set) var names: FieldNames
+    /// Per field index, the name as the encoder writes it.
+    private(set) var chunks: NameChunkTable
     /// The line being parsed (without its terminator).
     public private(set) var line: UnsafeRawBufferPointer
     /// Why the parser rejected the line; set it (or call `reject(_:)`) before returning false.
     public var failure: String?
     /// The fields set, in order: the first `entryCount` of `entries` (the rest is spare room,
-    /// kept so that a new line costs no allocation and no array shrinking).
-    private(set) var entries: [Entry] = []
+    /// kept so that a new line costs no allocation).
+    private(set) var entries: RecordBuffer<Entry>
     private(set) var entryCount = 0
     /// Entry index per field index, -1 when the field is not set.
-    private var slots: [Int32] = []
-    private(set) var scratch: [UInt8] = []
+    private var slots: RecordBuffer<Int32>
+    private(set) var scratch: ScratchBytes
     var object: Object?
     var members: [Member] = []
 
@@ -55,21 +60,41 @@ public struct Record {
     init(names: FieldNames) {
         self.names = names
         self.line = UnsafeRawBufferPointer(start: nil, count: 0)
-        entries.reserveCapacity(32)
-        scratch.reserveCapacity(1024)
+        entries = RecordBuffer(count: 32, repeating: Entry(field: 0, start: 0, count: 0, isText: true,
+                                                           inLine: true))
+        scratch = ScratchBytes(capacity: 1024)
         members.reserveCapacity(32)
-        slots = Array(repeating: -1, count: max(names.count, 16))
+        slots = RecordBuffer(count: max(names.count, 16), repeating: -1)
+        chunks = NameChunkTable(capacity: names.count)
+        addChunks()
+    }
+
+    deinit {
+        entries.deallocate()
+        slots.deallocate()
+        scratch.deallocate()
+        chunks.deallocate()
     }
 
     /// Clears the fields and starts on `line`; keeps every buffer's capacity.
+    @inline(__always)
     mutating func reset(line: UnsafeRawBufferPointer) {
         for index in 0..<entryCount { slots[entries[index].field] = -1 }
         entryCount = 0
-        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+        scratch.truncate(to: 0)
         if !members.isEmpty { members.removeAll(keepingCapacity: true) }
         object = nil
         failure = nil
         self.line = line
+    }
+
+    /// Adds the chunks of names interned since the last call.
+    private mutating func addChunks() {
+        while chunks.count < names.count {
+            let index = chunks.count
+            names.withChunk(index) { chunks.append($0, specials: names.nameSpecials[index],
+                                                    isAdded: names.isAdded[index]) }
+        }
     }
 
     /// The number of fields set.
@@ -79,6 +104,7 @@ public struct Record {
     /// lookup: a parser on a hot path looks its names up once and keeps the ids).
     public mutating func field(_ name: String) -> FieldID {
         let index = names.intern(name)
+        if index >= chunks.count { addChunks() }
         if index >= slots.count { growSlots(to: index + 1) }
         return FieldID(index: index)
     }
@@ -99,7 +125,7 @@ public struct Record {
     public mutating func set(_ field: FieldID, text: UnsafeRawBufferPointer) {
         check(field)
         let start = scratch.count
-        scratch.append(contentsOf: text)
+        scratch.append(text)
         store(field.index, start, text.count, isText: true, inLine: false)
     }
 
@@ -107,7 +133,8 @@ public struct Record {
     public mutating func set(_ field: FieldID, text: String) {
         check(field)
         let start = scratch.count
-        scratch.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { scratch.append(UnsafeRawBufferPointer($0)) }
         store(field.index, start, scratch.count - start, isText: true, inLine: false)
     }
 
@@ -115,7 +142,7 @@ public struct Record {
     public mutating func set(_ field: FieldID, json: UnsafeRawBufferPointer) {
         check(field)
         let start = scratch.count
-        scratch.append(contentsOf: json)
+        scratch.append(json)
         store(field.index, start, json.count, isText: false, inLine: false)
     }
 
@@ -190,26 +217,20 @@ public struct Record {
 
     @inline(__always)
     func withText<R>(ofIndex index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        withUnsafePointer(to: self) { Record.withText(in: $0, ofIndex: index, body) }
+        guard index < slots.count else { return nil }
+        let slot = Int(slots[index])
+        guard slot >= 0 else { return nil }
+        let entry = entries[slot]
+        let base = entry.inLine ? line.baseAddress : UnsafeRawPointer(scratch.base)
+        return body(UnsafeRawBufferPointer(start: base.map { $0 + entry.start }, count: entry.count))
     }
 
-    /// `withText(of:_:)` through a pointer, for the hot path: a method called on the pointee
-    /// would copy the whole record (and retain each of its arrays) to guard against `body`.
+    /// `withText(of:_:)` through a pointer, for the hot path.
     @inline(__always)
     static func withText<R>(
         in record: UnsafePointer<Record>, ofIndex index: Int, _ body: (UnsafeRawBufferPointer) -> R
     ) -> R? {
-        guard index < record.pointee.slots.count else { return nil }
-        let slot = Int(record.pointee.slots[index])
-        guard slot >= 0 else { return nil }
-        let entry = record.pointee.entries[slot]
-        let range = entry.start..<(entry.start + entry.count)
-        guard entry.inLine else {
-            return record.pointee.scratch.withUnsafeBytes {
-                body(UnsafeRawBufferPointer(rebasing: $0[range]))
-            }
-        }
-        return body(UnsafeRawBufferPointer(rebasing: record.pointee.line[range]))
+        record.pointee.withText(ofIndex: index, body)
     }
 
     // MARK: - Building values in place (for the parsers of this module)
@@ -221,12 +242,12 @@ public struct Record {
 
     /// The field named by the scratch bytes from `start` to the end (an unescaped JSON key).
     func lookupScratchKey(from start: Int) -> Int? {
-        scratch.withUnsafeBytes { names.lookup(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        names.lookup(UnsafeRawBufferPointer(rebasing: scratch.bytes[start...]))
     }
 
     /// Drops the scratch bytes from `count` on (a temporary that no field refers to).
     mutating func truncateScratch(to count: Int) {
-        scratch.removeSubrange(count...)
+        scratch.truncate(to: count)
     }
 
     /// Sets `field` to scratch bytes `start..<scratchCount` as text.
@@ -254,15 +275,12 @@ public struct Record {
             return
         }
         slots[field] = Int32(entryCount)
-        if entryCount < entries.count {
-            entries[entryCount] = entry
-        } else {
-            entries.append(entry)
-        }
+        if entryCount == entries.count { entries.grow(to: entryCount + 1, repeating: entry) }
+        entries[entryCount] = entry
         entryCount += 1
     }
 
     private mutating func growSlots(to needed: Int) {
-        slots.append(contentsOf: repeatElement(-1, count: max(needed, names.count) - slots.count))
+        slots.grow(to: max(needed, names.count), repeating: -1)
     }
 }

@@ -145,4 +145,17 @@ struct JSONEscapingTests {
             #expect(twice.count >= out.count)
         }
     }
+
+    @Test("a long text is escaped the same across the 4 KiB segments, however its sequences fall")
+    func longTextsAcrossSegments() {
+        for piece in ["é", "日本", "😀", "a\"é\\"] {
+            for offset in 0..<4 {
+                let text = Array(repeating: UInt8(ascii: "x"), count: offset)
+                    + Array(String(repeating: piece, count: 9000 / piece.utf8.count).utf8)
+                let out = ByteBuffer()
+                _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+                #expect(out.array == reference(text), "\(piece) after \(offset) bytes")
+            }
+        }
+    }
 }

@@ -163,7 +163,8 @@ struct ValueConversionTests {
         #expect(ValueConversion(.int).apply(to: field, in: &record))
         #expect(record.withText(of: field) { String(decoding: $0, as: UTF8.self) } == "12")
         #expect(!ValueConversion(.bool, onFailure: .drop).apply(to: field, in: &record))
-        #expect(!record.contains(field))
+        let kept = record.contains(field)  // (a record cannot be copied into #expect's call form)
+        #expect(!kept)
         #expect(ValueConversion(.int).apply(to: field, in: &record))
     }
 }
