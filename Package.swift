@@ -33,6 +33,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),
+        // Benchmarks/parsers.py runs it: one parser on one file, line bytes to encoded events.
+        .executableTarget(
+            name: "parser-bench", dependencies: ["Shipper", "LogTail", "StreamMapping", "AtomBase"],
+            path: "Benchmarks/ParserBench", swiftSettings: strict
+        ),
         .executableTarget(
             name: "atom-sdk-example", dependencies: ["AtomSDK"], path: "Examples/SDKExample",
             swiftSettings: strict
