@@ -50,16 +50,25 @@ extension ConfigLoader {
         readFieldTypes(m["parser"], at: "\(path).parser", walker: &w, into: &mapping)
         mapping.invalidUTF8 = w.choice(m, "invalidUTF8", ["replace", "escape"], default: "replace") == "escape"
             ? .escape : .replace
+        mapping.multiline = readMultiline(m["multiline"], at: "\(path).multiline", walker: &w)
+        mapping.container = readContainer(m["container"], at: "\(path).container", walker: &w)
+        mapping.container?.partialTimeout = tail.partialLineTimeout
+        mapping.container?.maxBytes = tail.maxLineBytes
+        mapping.metadata = readMetadata(m["metadata"], at: "\(path).metadata", input: name, walker: &w)
         if parser != nil {
             // Compiling the mapping checks patterns and parser options now, not on the first line.
             do {
                 _ = try EventMapper(spec: mapping)
+                if EventAssembler.isNeeded(for: mapping) { _ = try EventAssembler(spec: mapping) }
             } catch {
                 // A registered parser's options sit beside its type in the config.
                 var keyPath = error.keyPath
                 let options = "parser.options."
                 if keyPath.hasPrefix(options) { keyPath = "parser." + keyPath.dropFirst(options.count) }
                 var message = error.message
+                if keyPath == "multiline.pattern", let mode = mapping.multiline?.mode {
+                    keyPath = "multiline.\(mode.rawValue)"
+                }
                 if keyPath == "parser.name" {
                     keyPath = "parser.type"
                     message = "unknown parser type; the built-in ones are raw, json, regex, grok"

@@ -12,7 +12,7 @@ public enum ConfigLoader {
     static let inputKeys = ["name", "paths", "exclude", "startAt", "fingerprintBytes", "maxLineBytes",
                             "readBufferBytes", "rescanIntervalMs", "rotateIdleMs", "partialLineTimeoutMs",
                             "gzipSettleMs", "parser", "addFields", "routes", "stream", "authKey",
-                            "parseErrorField", "invalidUTF8"]
+                            "parseErrorField", "invalidUTF8", "multiline", "container", "metadata"]
 
     /// Loads and validates `path`; throws `ConfigError` listing every problem.
     public static func load(path: String, environment: [String: String] = ProcessEnvironment.current)

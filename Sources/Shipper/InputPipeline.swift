@@ -13,13 +13,13 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     // calls `submitAll` once that thread has ended); other threads read only the atomic counters.
     let index: Int
     let name: String
-    private let mapper: EventMapper
+    let mapper: EventMapper
     private let tracker: Tracker
     private let streamIDs: [StreamID]
     private let streamNames: [String]
     private let ledger: StreamLedger
-    private let slabs: [EventSlab]
-    private let logger: Logger
+    let slabs: [EventSlab]
+    let logger: Logger
     private let batchSize: Int
     private let batchBytes: Int
     private let flushNanos: UInt64
@@ -29,6 +29,11 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     /// acknowledged, so their lines are read again on the next start.
     private var refused = false
     let counters = InputCounters()
+    /// Container unwrapping and multiline grouping, when the input has either.
+    let assembler: EventAssembler?
+    /// Lines take `consumeAssembled` (an assembler, or metadata that varies per event).
+    private let assembles: Bool
+    let sourceFields: SourceFieldWriter
 
     init(index: Int, spec: MappingSpec, name: String, tracker: Tracker, logger: Logger,
          ledger: StreamLedger = StreamLedger()) throws(MappingError) {
@@ -45,6 +50,9 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         streamIDs = mapper.streams.map { tracker.stream(named: $0.name, authKey: $0.authKey) }
         streamNames = mapper.streams.map(\.name)
         slabs = mapper.streams.map { _ in EventSlab(capacity: limits.batchBytes + 4096) }
+        assembler = EventAssembler.isNeeded(for: spec) ? try EventAssembler(spec: spec) : nil
+        sourceFields = SourceFieldWriter(mapper: mapper)
+        assembles = assembler != nil || spec.metadata.hasPerEventFields
     }
 
     /// The token the tracker carries: the tailer's token with this input's index in the top byte.
@@ -54,6 +62,7 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     }
 
     func consume(_ chunk: LineChunk) -> Int {
+        if assembles { return consumeAssembled(chunk) }
         let token = Self.token(input: index, chunk: chunk.token)
         var produced = 0
         var dropped = 0
@@ -68,22 +77,13 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
                 dropped += 1
                 continue
             }
-            let slab = slabs[stream]
             let t1 = sample ? Clock.nanos() : 0
-            let size = mapper.encode(into: slab.data)
+            let size = mapper.encode(into: slabs[stream].data)
             if sample {
                 sampledParse &+= t1 &- t0
                 sampledEncode &+= Clock.nanos() &- t1
             }
-            if slab.count > 0 && (slab.count >= batchSize || slab.dataBytes + size + 3 > batchBytes) {
-                // The slab is a full batch without this event: move the event to the next one.
-                spill.removeAll()
-                spill.append(slab.pendingBytes)
-                slab.rollback()
-                submit(stream)
-                slab.data.append(spill.bytes)
-            }
-            slab.commit(token: token, escapedSize: size)
+            commitEvent(stream, size: size, token: token)
             produced += 1
         }
         submitExpired()
@@ -101,9 +101,28 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         counters.events.add(produced, ordering: .relaxed)
         counters.dropped.add(dropped, ordering: .relaxed)
         counters.parseFailures.store(mapper.parseFailures, ordering: .relaxed)
-        // A refused submit leaves its events unacknowledged; one more keeps this chunk unsettled too.
-        return refused ? produced + 1 : produced
+        return dueAcknowledgements(produced)
     }
+
+    /// Adds the event just encoded into `stream`'s slab to it, first submitting the slab when the
+    /// event would make it more than a batch.
+    @inline(__always)
+    func commitEvent(_ stream: Int, size: Int, token: UInt64) {
+        let slab = slabs[stream]
+        if slab.count > 0 && (slab.count >= batchSize || slab.dataBytes + size + 3 > batchBytes) {
+            // The slab is a full batch without this event: move the event to the next one.
+            spill.removeAll()
+            spill.append(slab.pendingBytes)
+            slab.rollback()
+            submit(stream)
+            slab.data.append(spill.bytes)
+        }
+        slab.commit(token: token, escapedSize: size)
+    }
+
+    /// What a chunk's or flush's events return: a refused submit leaves its events
+    /// unacknowledged, and one more keeps the chunk unsettled too.
+    func dueAcknowledgements(_ produced: Int) -> Int { refused ? produced + 1 : produced }
 
     func caughtUp() { submitAll() }
 
@@ -116,7 +135,7 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         for stream in slabs.indices where slabs[stream].count > 0 { submit(stream) }
     }
 
-    private func submitExpired() {
+    func submitExpired() {
         let now = Clock.nanos()
         for (stream, slab) in slabs.enumerated() where slab.count > 0 && now &- slab.firstEventNanos >= flushNanos {
             submit(stream)

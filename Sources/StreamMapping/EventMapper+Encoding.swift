@@ -3,7 +3,7 @@ import AtomBase
 extension EventMapper {
     /// What was written last inside the event; its raw value is how many leading bytes of the
     /// next chunk to skip.
-    private enum Previous: Int {
+    enum Previous: Int {
         /// A string value: its closing quote is still to come.
         case string = 0
         /// A JSON value.
@@ -24,7 +24,7 @@ extension EventMapper {
         let begin = out.count
         if let object = record.pointee.object {
             encodeObject(object, into: out)
-            if !hasAddedFields && !object.hasInvalidUTF8 {
+            if !hasAddedFields && !hasSourceFields && !object.hasInvalidUTF8 {
                 // The line's own bytes, whose specials the scanner counted.
                 return object.range.count + object.specials
             }
@@ -101,10 +101,17 @@ extension EventMapper {
     /// a comma when members precede them), and the closing brace. Returns the `"`, `\\` and
     /// control bytes it wrote.
     @inline(__always) @discardableResult
-    private func appendClosing(after previous: Previous, to out: ByteBuffer) -> Int {
+    private func appendClosing(after written: Previous, to out: ByteBuffer) -> Int {
+        var previous = written
+        var specials = 0
+        if hasSourceFields {
+            let start = out.count
+            previous = appendSourceFields(after: written, to: out)
+            specials = JSON.specialCount(out.slice(start..<out.count))
+        }
         let skip = previous == .none && !hasAddedFields ? 1 : previous.rawValue
         out.append(UnsafeRawBufferPointer(start: closingBytes + skip, count: closingCount - skip))
-        return skip == 0 ? closingSpecials.0 : skip == 1 ? closingSpecials.1 : closingSpecials.2
+        return specials + (skip == 0 ? closingSpecials.0 : skip == 1 ? closingSpecials.1 : closingSpecials.2)
     }
 
     /// A JSON line: its own bytes, unless added fields must be spliced in or a member they
@@ -112,7 +119,7 @@ extension EventMapper {
     private func encodeObject(_ object: Record.Object, into out: ByteBuffer) {
         let line = record.pointee.line
         let repair = object.hasInvalidUTF8
-        if !hasAddedFields {
+        if !hasAddedFields && !hasSourceFields {
             appendJSONText(slice(line, object.range), repair: repair, to: out)
             return
         }

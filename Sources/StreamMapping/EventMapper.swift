@@ -59,6 +59,11 @@ public final class EventMapper: @unchecked Sendable {
     let closingSpecials: (Int, Int, Int)
     let hasAddedFields: Bool
     let invalidUTF8: JSON.InvalidUTF8
+    /// Per `SourceField` the mapping writes: its slot and the member's start (`,"name":`).
+    let sourceFields: [(slot: Int, field: Int, member: [UInt8])]
+    let hasSourceFields: Bool
+    /// The source values of the next event (`setSource`).
+    let sourceValues: SourceValues
 
     /// Checks `spec` and prepares everything the hot path needs: field-name chunks, added
     /// fields as JSON, compiled patterns, route targets.
@@ -76,7 +81,8 @@ public final class EventMapper: @unchecked Sendable {
         messageField = names.intern("message")
         errorField = names.intern(spec.parseErrorField)
 
-        let added = try Self.addedFields(spec.addFields, names: &names)
+        let sourceNames = try Self.sourceFieldNames(spec)
+        let added = try Self.addedFields(spec.addFields + Self.metadataConstants(spec.metadata), names: &names)
         let closing = [UInt8(ascii: "\"")] + added.members + [UInt8(ascii: "}")]
         closingCount = closing.count
         closingBytes = .allocate(capacity: closing.count)
@@ -103,6 +109,16 @@ public final class EventMapper: @unchecked Sendable {
         streams = targets
 
         invalidUTF8 = spec.invalidUTF8
+        var sources: [(slot: Int, field: Int, member: [UInt8])] = []
+        for (slot, name) in sourceNames.enumerated() {
+            guard let name else { continue }
+            let field = names.intern(name)
+            names.markAdded(field)
+            sources.append((slot, field, Array(",\(JSON.quoted(name)):".utf8)))
+        }
+        sourceFields = sources
+        hasSourceFields = !sources.isEmpty
+        sourceValues = SourceValues()
         record = .allocate(capacity: 1)
         record.initialize(to: Record(names: names))
     }
@@ -139,7 +155,13 @@ public final class EventMapper: @unchecked Sendable {
         } else if hasConversions {
             convertFields()
         }
+        if hasSourceFields { applySourceValues() }
+        return pickStream()
+    }
 
+    /// The stream of the record as it stands: the first route that matches, else the default.
+    @inline(__always)
+    func pickStream() -> Int? {
         for route in routes {
             guard let condition = route.condition else { return route.target }
             if condition.evaluate(record) { return route.target }
@@ -155,7 +177,7 @@ public final class EventMapper: @unchecked Sendable {
     }
 
     /// Turns the record into the failure event: the line as `message`, the reason beside it.
-    private func replaceWithFailure(_ line: UnsafeRawBufferPointer) {
+    func replaceWithFailure(_ line: UnsafeRawBufferPointer) {
         parseFailures += 1
         let reason = record.pointee.failure ?? "the parser rejected the line"
         record.pointee.reset(line: line)

@@ -23,6 +23,12 @@ public struct MappingSpec: Sendable {
     public var fieldTypes: [(String, ValueConversion.Target)] = []
     /// What happens to a value that does not convert to its type.
     public var onTypeError: ValueConversion.Failure = .keep
+    /// A container log format whose envelope is taken off each line first (nil: plain lines).
+    public var container: ContainerSpec?
+    /// Multiline grouping of each file's lines into events before parsing (nil: one line, one event).
+    public var multiline: MultilineSpec?
+    /// Where each event came from, as fields (none by default).
+    public var metadata = MetadataSpec()
 
     /// Creates a mapping; `parseErrorField`, `invalidUTF8`, `fieldTypes` and `onTypeError` keep
     /// their defaults until set.
