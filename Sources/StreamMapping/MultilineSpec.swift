@@ -44,10 +44,11 @@ public struct MultilineSpec: Sendable, Equatable {
             return MultilineSpec(mode: .continuation, pattern: #"^(?:[\t ]+\S|[\t ]*(?:Caused by|Suppressed): "#
                 + #"|(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$))"#)
         case "python":
-            // `Traceback (most recent call last):`, indented `File ...` and source lines, the
-            // chaining sentences, and the final `SomeError: message` (a name ending in Error,
-            // Exception, Warning, Exit, Interrupt or Iteration, possibly dotted).
-            return MultilineSpec(mode: .continuation, pattern: #"^(?:[\t ]+\S|Traceback \(most recent call last\):"#
+            // `Traceback (most recent call last):`, indented `File ...` and source lines, blank
+            // lines and the sentences between chained tracebacks, and the final
+            // `SomeError: message` (a name ending in Error, Exception, Warning, Exit, Interrupt or
+            // Iteration, possibly dotted).
+            return MultilineSpec(mode: .continuation, pattern: #"^(?:$|[\t ]+\S|Traceback \(most recent call last\):"#
                 + #"|During handling of the above exception|The above exception was the direct cause"#
                 + #"|(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning|Exit|Interrupt|Iteration)(?::|$))"#)
         case "go":

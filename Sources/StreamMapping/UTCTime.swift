@@ -4,11 +4,11 @@ import Glibc
 public enum UTCTime {
     /// `unixSeconds` as ISO 8601 in UTC with milliseconds: `2026-12-04T19:38:00.123Z`.
     public static func iso8601(unixSeconds: Double) -> String {
-        let whole = unixSeconds.rounded(.down)
-        var seconds = time_t(whole)
+        let total = Int64((unixSeconds * 1000).rounded())
+        var seconds = time_t(total / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = min(999, Int((unixSeconds - whole) * 1000))
+        let millis = Int(total % 1000)
         func pad(_ value: Int32, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
