@@ -173,15 +173,8 @@ final class ContainerDecoder {
         func hex4(_ q: UnsafePointer<UInt8>) -> UInt32? {
             var value: UInt32 = 0
             for k in 0..<4 {
-                let c = q[k]
-                let digit: UInt32
-                switch c {
-                case 0x30...0x39: digit = UInt32(c - 0x30)
-                case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-                default: return nil
-                }
-                value = value << 4 | digit
+                guard let digit = JSONScanner.hexValue(q[k]) else { return nil }
+                value = value << 4 | UInt32(digit)
             }
             return value
         }
@@ -204,21 +197,6 @@ final class ContainerDecoder {
     }
 
     private func appendUTF8(_ scalar: UInt32) {
-        switch scalar {
-        case 0..<0x80:
-            unescaped.append(UInt8(scalar))
-        case 0x80..<0x800:
-            unescaped.append(UInt8(0xC0 | scalar >> 6))
-            unescaped.append(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            unescaped.append(UInt8(0xE0 | scalar >> 12))
-            unescaped.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            unescaped.append(UInt8(0x80 | scalar & 0x3F))
-        default:
-            unescaped.append(UInt8(0xF0 | scalar >> 18))
-            unescaped.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            unescaped.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            unescaped.append(UInt8(0x80 | scalar & 0x3F))
-        }
+        UTF8Repair.encode(scalar) { unescaped.append($0) }
     }
 }

@@ -67,21 +67,6 @@ extension JSONScanner {
     }
 
     func appendUTF8(_ scalar: UInt32, into record: inout Record) {
-        switch scalar {
-        case 0..<0x80:
-            record.appendScratch(UInt8(scalar))
-        case 0x80..<0x800:
-            record.appendScratch(UInt8(0xC0 | scalar >> 6))
-            record.appendScratch(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            record.appendScratch(UInt8(0xE0 | scalar >> 12))
-            record.appendScratch(UInt8(0x80 | scalar >> 6 & 0x3F))
-            record.appendScratch(UInt8(0x80 | scalar & 0x3F))
-        default:
-            record.appendScratch(UInt8(0xF0 | scalar >> 18))
-            record.appendScratch(UInt8(0x80 | scalar >> 12 & 0x3F))
-            record.appendScratch(UInt8(0x80 | scalar >> 6 & 0x3F))
-            record.appendScratch(UInt8(0x80 | scalar & 0x3F))
-        }
+        UTF8Repair.encode(scalar) { record.appendScratch($0) }
     }
 }

@@ -60,4 +60,25 @@ enum UTF8Repair {
             bytes, copy: { out.append(contentsOf: $0) }, replace: { _ in out += [0xEF, 0xBF, 0xBD] }
         )
     }
+
+    /// Calls `emit` with each UTF-8 byte of `scalar` (one to four).
+    @inline(__always)
+    static func encode(_ scalar: UInt32, _ emit: (UInt8) -> Void) {
+        switch scalar {
+        case 0..<0x80:
+            emit(UInt8(scalar))
+        case 0x80..<0x800:
+            emit(UInt8(0xC0 | scalar >> 6))
+            emit(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            emit(UInt8(0xE0 | scalar >> 12))
+            emit(UInt8(0x80 | scalar >> 6 & 0x3F))
+            emit(UInt8(0x80 | scalar & 0x3F))
+        default:
+            emit(UInt8(0xF0 | scalar >> 18))
+            emit(UInt8(0x80 | scalar >> 12 & 0x3F))
+            emit(UInt8(0x80 | scalar >> 6 & 0x3F))
+            emit(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
 }
