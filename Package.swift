@@ -15,6 +15,7 @@ let package = Package(
     targets: [
         // System libraries from Debian's -dev packages (scripts/setup.sh installs them).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
@@ -25,7 +26,7 @@ let package = Package(
 
         .target(name: "AtomBase", dependencies: ["CSystem", "CByteScan"], swiftSettings: strict),
         .target(name: "AtomSDK", dependencies: ["AtomBase", "CCrypto", "CCurl", "CZlib"], swiftSettings: strict),
-        .target(name: "LogTail", dependencies: ["AtomBase", "CZlib", "CSQLite", "CCrypto"], swiftSettings: strict),
+        .target(name: "LogTail", dependencies: ["AtomBase", "CIsal", "CSQLite", "CCrypto"], swiftSettings: strict),
         .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2"], swiftSettings: strict),
         .target(
             name: "Shipper",
