@@ -28,7 +28,8 @@ struct FieldKeyCache {
         slots = .allocate(capacity: 64)
         slots.initialize(repeating: Slot(length: -1, offset: 0, hash: 0, field: 0))
         bytesCapacity = 1024
-        bytes = .allocate(capacity: bytesCapacity)
+        bytes = .allocate(capacity: bytesCapacity + 8)
+        bytes.initialize(repeating: 0, count: bytesCapacity + 8)
     }
 
     /// Frees the cache's memory; the cache must not be used after.
@@ -69,7 +70,9 @@ struct FieldKeyCache {
         let field = record.field(name).index
         if bytesCount + length > bytesCapacity {
             let capacity = max(bytesCapacity * 2, bytesCount + length)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            // Eight bytes past the end, so that a short key's word load stays inside the buffer.
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + 8)
+            grown.initialize(repeating: 0, count: capacity + 8)
             grown.update(from: bytes, count: bytesCount)
             bytes.deallocate()
             bytes = grown
@@ -112,23 +115,32 @@ struct FieldKeyCache {
             // The last word, overlapping the one before when the length is not a multiple of 8.
             mixed ^= loadWord(key + length - 8)
         } else {
-            var word: UInt64 = 0
-            for index in 0..<length { word |= UInt64(key[index]) << (8 * index) }
-            mixed ^= word
+            mixed ^= shortWord(key, length)
         }
         mixed = (mixed ^ (mixed >> 32)) &* 0xD6E8_FEB8_6659_FD93
         return UInt32(truncatingIfNeeded: mixed ^ (mixed >> 32))
     }
 
+    /// The `length` (below 8) bytes at `key` as the low bytes of a word, the rest zero: one load
+    /// when the word stays inside the key's 4 KiB page (it cannot fault then), else byte by byte.
+    @inline(__always)
+    private static func shortWord(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+        guard UInt(bitPattern: key) & 4095 <= 4096 - 8 else {
+            var word: UInt64 = 0
+            for index in 0..<length { word |= UInt64(key[index]) << (8 * index) }
+            return word
+        }
+        let keep: UInt64 = length == 0 ? 0 : ~0 &>> UInt64(64 - 8 * length)
+        return loadWord(key) & keep
+    }
+
     /// Whether `length` bytes at `a` and `b` are equal (keys are short: no call to `memcmp`).
+    /// `a` is the cache's own copy (which may be read up to eight bytes past a key) or a line.
     @inline(__always)
     private static func equal(
         _ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length: Int
     ) -> Bool {
-        guard length >= 8 else {
-            for index in 0..<length where a[index] != b[index] { return false }
-            return true
-        }
+        guard length >= 8 else { return shortWord(a, length) == shortWord(b, length) }
         var offset = 0
         while offset + 8 < length {
             guard loadWord(a + offset) == loadWord(b + offset) else { return false }

@@ -1,3 +1,5 @@
+import AtomBase
+import Glibc
 import StreamMapping
 import Testing
 
@@ -10,6 +12,33 @@ struct LogfmtParserTests {
         let expected = #"{"time":"2024-11-12T14:39:08+09:00","level":"warning","msg":"System warning","#
             + #""status":"401"}"#
         #expect(map(mapper, line).json == expected)
+    }
+
+    @Test("short keys that end just before an unreadable page are looked up without reading past it")
+    func keysAtThePageEnd() throws {
+        // Two pages, the second unreadable: a key cache that loaded a word across the boundary
+        // would crash. Each line ends where the page does, so its last key (of 1 to 7 bytes) too.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let mapping = mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let base = try #require(mapping == MAP_FAILED ? nil : mapping)
+        defer { munmap(base, 2 * page) }
+        #expect(mprotect(base + page, page, PROT_NONE) == 0)
+        let mapper = try builtInMapper("logfmt")
+        for key in ["k", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg"] {
+            for line in ["a=1 \(key)", "\(key)=x \(key)", "\(key)"] {
+                let bytes = Array(line.utf8)
+                let start = base + page - bytes.count
+                bytes.withUnsafeBytes { raw in
+                    if let from = raw.baseAddress { start.copyMemory(from: from, byteCount: bytes.count) }
+                }
+                let out = ByteBuffer()
+                _ = mapper.route(UnsafeRawBufferPointer(start: start, count: bytes.count))
+                mapper.encode(into: out)
+                let expected = line.hasPrefix("a=") ? #"{"a":"1",""# + key + #"":"true"}"#
+                    : #"{""# + key + #"":"true"}"#
+                #expect(out.string == expected, "line \(line)")
+            }
+        }
     }
 
     @Test("escapes inside quotes are undone and the value is escaped again for JSON")
