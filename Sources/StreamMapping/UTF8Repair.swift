@@ -9,6 +9,11 @@ enum UTF8Repair {
         let count = bytes.count
         var i = 0
         while i < count {
+            // Eight ASCII bytes at a time: none has its high bit set.
+            if i + 8 <= count && loadWord(base + i) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
             if base[i] < 0x80 {
                 i += 1
                 continue

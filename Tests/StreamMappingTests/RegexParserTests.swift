@@ -59,6 +59,20 @@ struct RegexParserTests {
         #expect(map(mapper, bytes: line).json == "{\"level\":\"ERROR\",\"text\":\"bad \u{FFFD} byte\"}")
     }
 
+    @Test("an invalid byte is found wherever it sits among runs of ASCII, and valid UTF-8 is left alone")
+    func invalidUTF8AnyOffset() throws {
+        let mapper = try EventMapper(spec: MappingSpec(parser: .regex(pattern: "^(?<all>.*)$"), defaultStream: "s"))
+        for offset in 0..<20 {
+            let head = Array(String(repeating: "a", count: offset).utf8)
+            let tail = Array("0123456789abcdefgh".utf8)
+            #expect(map(mapper, bytes: head + [0xC3] + tail).json
+                == "{\"all\":\"\(String(repeating: "a", count: offset))\u{FFFD}0123456789abcdefgh\"}")
+            #expect(map(mapper, bytes: head + Array("é✓".utf8) + tail).json
+                == "{\"all\":\"\(String(repeating: "a", count: offset))é✓0123456789abcdefgh\"}")
+        }
+        #expect(mapper.parseFailures == 0)
+    }
+
     @Test("a pattern that does not compile is reported at parser.pattern with PCRE2's offset and reason")
     func badPattern() {
         let error = mappingError { () throws(MappingError) in
