@@ -156,6 +156,16 @@ public final class Tracker: Sendable {
         core.waitUntilIdle(timeout: timeout)
     }
 
+    /// Events and bytes accepted and not yet settled (partial, queued or in flight).
+    public var backlog: (events: Int, bytes: Int) {
+        core.lock.withLock { (core.backlogEvents, core.backlogBytes) }
+    }
+
+    /// Tries that failed and were retried, per stream name.
+    public var retriesByStream: [String: Int] {
+        core.lock.withLock { core.retriesByStream }
+    }
+
     /// Running totals: accepted, sent, delivered, retried, dead-lettered, dropped; batches in
     /// flight; the last error.
     public var counters: TrackerCounters {

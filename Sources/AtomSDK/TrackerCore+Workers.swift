@@ -137,6 +137,7 @@ extension TrackerCore {
                 lock.withLock {
                     counters.retried += 1
                     counters.lastError = "stream \(batch.stream): \(reason)"
+                    retriesByStream[batch.stream, default: 0] += 1
                 }
                 logger.warning("batch not delivered, will retry", [
                     "stream": batch.stream, "status": status.map(String.init) ?? "none", "reason": reason,

@@ -33,6 +33,8 @@ final class TrackerCore: @unchecked Sendable {
     var roomWaiters = 0
     /// A stream holds a full batch that the pool had no room for: workers seal it when they can.
     var sealDeferred = false
+    /// Tries that failed and were retried, per stream.
+    var retriesByStream: [String: Int] = [:]
     /// `stop` began: `track` refuses, workers drain what is left.
     var stopping = false
     /// Workers and the timer exit; nothing more is reported.

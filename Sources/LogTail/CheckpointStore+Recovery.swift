@@ -125,6 +125,29 @@ extension CheckpointStore {
                 """)
             try execute("PRAGMA user_version = 2")
         }
+        if version < 3 {
+            // Version 3: each stream's backlog and retries, and each file's read and delivery times.
+            try execute("ALTER TABLE stream_stats ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0")
+            try execute("ALTER TABLE stream_stats ADD COLUMN retried INTEGER NOT NULL DEFAULT 0")
+            try execute("""
+                CREATE TABLE IF NOT EXISTS file_stats (
+                    input TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    fingerprint_length INTEGER NOT NULL,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    settled INTEGER NOT NULL,
+                    read_to INTEGER NOT NULL,
+                    last_read REAL NOT NULL,
+                    last_delivery REAL NOT NULL,
+                    updated REAL NOT NULL,
+                    PRIMARY KEY (input, key)
+                )
+                """)
+            try execute("PRAGMA user_version = 3")
+        }
     }
 
     /// Fills `committed` with every row the database holds.

@@ -69,7 +69,7 @@ public enum CorruptPolicy: String, Sendable, CaseIterable {
 /// committed so far, which the store keeps in memory.
 public final class CheckpointStore: @unchecked Sendable {
     // Safe: every use of the connection, the lock file and `committed` is under `lock`.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     public let path: String
     var db: OpaquePointer?
@@ -244,73 +244,6 @@ public final class CheckpointStore: @unchecked Sendable {
         } catch {
             _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
             throw error
-        }
-    }
-
-    /// One stream's figures as the running shipper last wrote them.
-    public struct StreamStats: Sendable, Equatable {
-        public var stream: String
-        public var delivered: Int
-        public var deadLettered: Int
-        public var batches: Int
-        public var updated: Double
-
-        public init(stream: String, delivered: Int, deadLettered: Int, batches: Int, updated: Double) {
-            self.stream = stream
-            self.delivered = delivered
-            self.deadLettered = deadLettered
-            self.batches = batches
-            self.updated = updated
-        }
-    }
-
-    /// Replaces the per-stream snapshot (one transaction).
-    public func writeStreamStats(_ stats: [StreamStats]) throws(CheckpointError) {
-        try lock.withLock { () throws(CheckpointError) in
-            try recreateIfGone()
-            try execute("BEGIN IMMEDIATE")
-            do throws(CheckpointError) {
-                let upsert = try prepare("""
-                    INSERT INTO stream_stats (stream, delivered, dead_lettered, batches, updated)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (stream) DO UPDATE SET delivered = excluded.delivered,
-                        dead_lettered = excluded.dead_lettered, batches = excluded.batches,
-                        updated = excluded.updated
-                    """)
-                defer { sqlite3_finalize(upsert) }
-                for row in stats {
-                    sqlite3_reset(upsert)
-                    bind(upsert, 1, row.stream)
-                    sqlite3_bind_int64(upsert, 2, Int64(row.delivered))
-                    sqlite3_bind_int64(upsert, 3, Int64(row.deadLettered))
-                    sqlite3_bind_int64(upsert, 4, Int64(row.batches))
-                    sqlite3_bind_double(upsert, 5, row.updated)
-                    guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing stream figures") }
-                }
-                try execute("COMMIT")
-            } catch {
-                _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
-                throw error
-            }
-        }
-    }
-
-    /// The per-stream snapshot, by stream name (empty for a database written before version 2).
-    public func loadStreamStats() throws(CheckpointError) -> [StreamStats] {
-        try lock.withLock { () throws(CheckpointError) -> [StreamStats] in
-            guard try queryInt("PRAGMA user_version") >= 2 else { return [] }
-            let statement = try prepare(
-                "SELECT stream, delivered, dead_lettered, batches, updated FROM stream_stats ORDER BY stream")
-            defer { sqlite3_finalize(statement) }
-            var rows: [StreamStats] = []
-            while sqlite3_step(statement) == SQLITE_ROW {
-                rows.append(StreamStats(stream: text(statement, 0),
-                                        delivered: Int(sqlite3_column_int64(statement, 1)),
-                                        deadLettered: Int(sqlite3_column_int64(statement, 2)),
-                                        batches: Int(sqlite3_column_int64(statement, 3)),
-                                        updated: sqlite3_column_double(statement, 4)))
-            }
-            return rows
         }
     }
 

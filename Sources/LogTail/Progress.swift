@@ -31,6 +31,9 @@ final class Progress {
     var retiredKeys: [String] = []
     /// No file is attached any more (closed, truncated away or superseded).
     var detached = false
+    /// Unix times of the last read that found lines and of the last move of `settled` (for status).
+    var lastRead: Double = 0
+    var lastSettled: Double = 0
 
     private var chunks: [Chunk] = []
     private var head = 0
@@ -71,7 +74,10 @@ final class Progress {
         chunks[index].end = min(end, settleTo ?? end)
         chunks[index].remaining += events
         chunks[index].open = false
-        readTo = max(readTo, end)
+        if end > readTo {
+            readTo = end
+            lastRead = Clock.unixTime()
+        }
         advance()
     }
 
@@ -96,6 +102,7 @@ final class Progress {
             if chunks[head].end > settled {
                 settled = chunks[head].end
                 dirty = true
+                lastSettled = Clock.unixTime()
             }
             head += 1
         }

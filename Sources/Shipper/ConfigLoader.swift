@@ -8,7 +8,7 @@ import StreamMapping
 /// with its key path. Relative paths in it are taken from the config file's folder.
 public enum ConfigLoader {
     static let topKeys = ["atom", "output", "tracker", "checkpoints", "deadLetter", "log", "shutdownTimeoutMs",
-                          "inputs"]
+                          "inputs", "metrics"]
     static let inputKeys = ["name", "paths", "exclude", "startAt", "fingerprintBytes", "maxLineBytes",
                             "readBufferBytes", "rescanIntervalMs", "rotateIdleMs", "partialLineTimeoutMs",
                             "gzipSettleMs", "parser", "addFields", "routes", "stream", "authKey",
@@ -100,6 +100,9 @@ public enum ConfigLoader {
                                             default: "info")) ?? .info
         let format: Logger.Format = w.choice(l, "format", ["text", "json"], default: "text") == "json" ? .json : .text
         let shutdownTimeout = w.millis(top, "shutdownTimeoutMs", defaultSeconds: 30)
+        let metrics = w.object(top["metrics"], at: "metrics", allowed: ["path", "intervalMs"])
+        let metricsPath = w.string(metrics, "path").flatMap { $0.isEmpty ? nil : resolve($0) }
+        let metricsInterval = w.millis(metrics, "intervalMs", defaultSeconds: 5, min: 100)
 
         // Inputs
         var inputs: [ShipperConfig.Input] = []
@@ -130,6 +133,8 @@ public enum ConfigLoader {
                                    logFormat: format, shutdownTimeout: shutdownTimeout, inputs: inputs,
                                    warnings: w.warnings)
         config.settings = .object(top.members.filter { $0.key != "inputs" })
+        config.metricsPath = metricsPath
+        config.metricsInterval = metricsInterval
         return config
     }
 

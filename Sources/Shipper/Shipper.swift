@@ -125,6 +125,7 @@ public final class Shipper: @unchecked Sendable {
         }
         commitAll()
         tracker.stop(deadline: config.shutdownTimeout)
+        writeMetrics(snapshot())
         store.close()
         return summary(seconds: Double(Clock.nanos() &- started) / 1e9)
     }
@@ -137,13 +138,7 @@ public final class Shipper: @unchecked Sendable {
         let started = Clock.nanos()
         for slot in slots { start(slot, once: false) }
         logger.info("following inputs", ["inputs": String(slots.count)])
-        let stopSnapshots = Completion()
-        Threads.spawn(name: "stats-snapshot") { [self] in
-            // Every few seconds, so that `atom-shipper status` sees the streams move.
-            while !stopSnapshots.wait(timeoutNanos: 3_000_000_000) {
-                commitLock.withLock { writeStreamStats() }
-            }
-        }
+        let stopSnapshots = startSnapshots()
         var signal = Signals.next()
         while signal == SIGHUP {
             reload()
@@ -167,6 +162,7 @@ public final class Shipper: @unchecked Sendable {
         tracker.flush()
         let unsettled = tracker.stop(deadline: config.shutdownTimeout)
         commitAll()
+        writeMetrics(snapshot())
         if unsettled > 0 {
             logger.warning("stopped with events not delivered; they are read again on the next start",
                            ["events": String(unsettled)])
@@ -189,23 +185,7 @@ public final class Shipper: @unchecked Sendable {
         commitLock.withLock {
             for slot in slots { slot.tailer.commit() }
             for slot in retired where slot.commits { slot.tailer.commit() }
-            writeStreamStats()
-        }
-    }
-
-    /// The per-stream figures as they stand, into the database (for `atom-shipper status`).
-    func writeStreamStats() {
-        let now = Clock.unixTime()
-        let rows = streams.counts.withLock { counts in
-            counts.map { name, c in
-                CheckpointStore.StreamStats(stream: name, delivered: c.delivered, deadLettered: c.deadLettered,
-                                            batches: c.batches, updated: now)
-            }
-        }
-        do {
-            try store.writeStreamStats(rows)
-        } catch {
-            logger.warning("could not write stream figures for status", ["error": error.description])
+            writeSnapshot(snapshot())
         }
     }
 }

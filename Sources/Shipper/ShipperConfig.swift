@@ -35,6 +35,9 @@ public struct ShipperConfig: Sendable {
     public var inputs: [Input]
     /// Problems that do not stop the shipper (a glob that matches nothing yet).
     public var warnings: [ConfigProblem]
+    /// Where the Prometheus text-format metrics file is written (none: not written), and how often.
+    public var metricsPath: String?
+    public var metricsInterval: Double = 5
     /// Every top-level setting but the inputs, as written: a reload cannot change these.
     public var settings: ConfigValue = .null
 }
