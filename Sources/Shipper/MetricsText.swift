@@ -32,7 +32,8 @@ enum MetricsText {
                byStream(\.counts.submitted))
         family("atom_shipper_events_delivered_total", "counter", "Events the endpoint accepted, per stream.",
                byStream(\.counts.delivered))
-        family("atom_shipper_events_dead_lettered_total", "counter", "Events written to the dead-letter file, per stream.",
+        family("atom_shipper_events_dead_lettered_total", "counter",
+               "Events written to the dead-letter file, per stream.",
                byStream(\.counts.deadLettered))
         family("atom_shipper_batches_total", "counter", "Batches settled, per stream.", byStream(\.counts.batches))
         family("atom_shipper_batches_rejected_total", "counter", "Batches the endpoint rejected, per stream.",

@@ -29,12 +29,16 @@ struct MetricsTests {
                 continue
             }
             if line.hasPrefix("# TYPE ") {
-                guard parts.count == 4, ["counter", "gauge"].contains(parts[3]) else { throw ParseError.bad(String(line)) }
+                guard parts.count == 4, ["counter", "gauge"].contains(parts[3]) else {
+                    throw ParseError.bad(String(line))
+                }
                 typed.insert(String(parts[2]))
                 continue
             }
             let pattern = #"^([a-z_]+)(\{([a-z_]+="(?:[^"\\]|\\.)*")(,[a-z_]+="(?:[^"\\]|\\.)*")*\})? (-?[0-9.e+]+)$"#
-            guard line.range(of: pattern, options: .regularExpression) != nil else { throw ParseError.bad(String(line)) }
+            guard line.range(of: pattern, options: .regularExpression) != nil else {
+                throw ParseError.bad(String(line))
+            }
             let name = String(line.prefix { $0 != "{" && $0 != " " })
             guard typed.contains(name), helped.contains(name) else { throw ParseError.bad("no HELP/TYPE: \(line)") }
             var labels: [String: String] = [:]
