@@ -1,4 +1,5 @@
 import AtomBase
+import Glibc
 
 /// What one followed file looks like now, for `status` and metrics.
 public struct FileStats: Sendable, Equatable {
@@ -50,4 +51,33 @@ extension Tailer {
 
     /// Checkpoint commits that wrote something.
     public var commits: Int { counters.commits.load(ordering: .relaxed) }
+}
+
+extension Tailer {
+    /// Bytes the input's files hold beyond their checkpoints now: what a `--once` run will read
+    /// (decompressed sizes for gzip, from each archive's trailer, so an estimate for archives over
+    /// 4 GiB or with several members). Call before `run`.
+    public func unreadBytes() -> Int64 {
+        var byIdentity: [FileKey: Int64] = [:]
+        for row in rows.values { byIdentity[FileKey(device: row.device, inode: row.inode)] = row.offset }
+        var total: Int64 = 0
+        for found in discovery.scan(warn: { _, _ in }) {
+            let done = byIdentity[FileKey(device: found.stat.device, inode: found.stat.inode)] ?? 0
+            let size = Self.gzipSize(found.path) ?? found.stat.size
+            total += max(0, size - done)
+        }
+        return total
+    }
+
+    /// The decompressed size a gzip file's trailer records (ISIZE, modulo 4 GiB), or nil.
+    static func gzipSize(_ path: String) -> Int64? {
+        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
+        defer { Sys.close(fd) }
+        var magic = [UInt8](repeating: 0, count: 2)
+        guard (try? Sys.pread(fd, &magic, 2, 0)) == 2, magic == [0x1F, 0x8B],
+              let size = try? Sys.fstat(fd).size, size >= 18 else { return nil }
+        var trailer = [UInt8](repeating: 0, count: 4)
+        guard (try? Sys.pread(fd, &trailer, 4, size - 4)) == 4 else { return nil }
+        return Int64(trailer[0]) | Int64(trailer[1]) << 8 | Int64(trailer[2]) << 16 | Int64(trailer[3]) << 24
+    }
 }

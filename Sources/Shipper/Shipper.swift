@@ -111,10 +111,17 @@ public final class Shipper: @unchecked Sendable {
     // MARK: Running
 
     /// Reads what exists now, waits until every event is settled, checkpoints, and returns a summary.
-    public func runOnce() -> RunSummary {
+    /// - Parameter terminal: show progress redrawn in place on stderr (a terminal), else log it.
+    public func runOnce(terminal: Bool = false) -> RunSummary {
         let started = Clock.nanos()
+        let running = slots
+        let progress = BackfillProgress(
+            total: running.reduce(0) { $0 + $1.tailer.unreadBytes() }, terminal: terminal, logger: logger,
+            bytesRead: { running.reduce(0) { $0 + Int64($1.tailer.bytesRead) } })
+        progress.start()
         for slot in slots { start(slot, once: true) }
         for slot in slots { slot.done.wait() }
+        progress.stop()
         tracker.flush()
         var lastReport = Clock.nanos()
         while !tracker.waitUntilIdle(timeout: 1) {

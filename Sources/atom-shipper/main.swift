@@ -140,7 +140,7 @@ enum Command {
             writeError("atom-shipper: \(error)")
             return 1
         }
-        let summary = options.once ? shipper.runOnce() : shipper.runUntilSignalled()
+        let summary = options.once ? shipper.runOnce(terminal: isatty(2) != 0) : shipper.runUntilSignalled()
         write(summary.text)
         if options.stageTimes {
             let stages = StageClock.shared.seconds.map { "\($0.0.name) \(($0.1 * 1000).rounded() / 1000)" }
