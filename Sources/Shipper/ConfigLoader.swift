@@ -46,9 +46,19 @@ public enum ConfigLoader {
 
         // Destination
         var destination = ShipperConfig.Destination.files(directory: resolve("out"))
-        let atom = w.object(top["atom"], at: "atom", allowed: ["endpoint", "authKey", "connectTimeoutMs",
-                                                                  "requestTimeoutMs", "caBundle", "insecure", "gzip"])
-        let defaultKey = w.string(atom, "authKey").flatMap { $0.isEmpty ? nil : $0 }
+        let atomKeys = ["endpoint", "authKey", "authKeyFile", "connectTimeoutMs", "requestTimeoutMs", "caBundle",
+                        "insecure", "gzip"]
+        let atom = w.object(top["atom"], at: "atom", allowed: atomKeys)
+        var defaultKey = w.string(atom, "authKey").flatMap { $0.isEmpty ? nil : $0 }
+        if let keyFile = w.string(atom, "authKeyFile").map(resolve) {
+            if defaultKey != nil {
+                w.fail("atom.authKeyFile", "give atom.authKey or atom.authKeyFile, not both")
+            }
+            switch readSecret(keyFile) {
+            case .success(let key): defaultKey = key
+            case .failure(let problem): w.fail("atom.authKeyFile", problem.message)
+            }
+        }
         if let endpoint = w.string(atom, "endpoint"), !endpoint.isEmpty {
             var http = HTTPOptions()
             http.connectTimeout = w.millis(atom, "connectTimeoutMs", defaultSeconds: 10, min: 1)
@@ -136,6 +146,35 @@ public enum ConfigLoader {
         config.metricsPath = metricsPath
         config.metricsInterval = metricsInterval
         return config
+    }
+
+    struct SecretProblem: Error { var message: String }
+
+    /// Reads a key from a file that only its owner may read (mode 0600 or 0400); the trailing
+    /// line feed is not part of the key. The message never contains the file's content.
+    static func readSecret(_ path: String) -> Result<String, SecretProblem> {
+        let st: FileStat
+        do {
+            st = try Sys.stat(path: path)
+        } catch {
+            return .failure(SecretProblem(message: "\(path): \(error.message)"))
+        }
+        guard st.isRegular else { return .failure(SecretProblem(message: "\(path) is not a regular file")) }
+        if st.mode & 0o077 != 0 {
+            let mode = String(st.mode & 0o777, radix: 8)
+            return .failure(SecretProblem(message: "\(path) can be read by group or others (mode \(mode)); "
+                                          + "a key file must be readable by its owner only: chmod 600 it"))
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try Sys.readFile(path)
+        } catch {
+            return .failure(SecretProblem(message: "\(path): \(error.message)"))
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        while let last = text.last, last == "\n" || last == "\r" { text.removeLast() }
+        guard !text.isEmpty else { return .failure(SecretProblem(message: "\(path) is empty")) }
+        return .success(text)
     }
 
     static func validURL(_ text: String) -> String? {

@@ -42,6 +42,10 @@ public final class Shipper: @unchecked Sendable {
         case .atom(let endpoint, let http):
             transport = AtomHTTPTransport(endpoint: endpoint, options: http)
             logger.info("delivering to an Atom endpoint", ["endpoint": endpoint])
+            if http.insecure && endpoint.lowercased().hasPrefix("https://") {
+                logger.error("TLS CERTIFICATE VERIFICATION IS OFF (atom.insecure): anyone on the path can read "
+                             + "and change what is sent; use atom.caBundle instead", ["endpoint": endpoint])
+            }
         case .files(let directory):
             do {
                 transport = try FileTransport(directory: directory)
