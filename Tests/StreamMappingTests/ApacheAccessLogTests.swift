@@ -9,18 +9,12 @@ struct ApacheAccessLogTests {
         + #""(?<method>\S+) (?<path>\S+) (?<protocol>[^"]+)" (?<status>\d{3}) (?<bytes>\S+) "#
         + #""(?<referrer>[^"]*)" "(?<agent>[^"]*)""#
 
-    static let skip = ProcessInfo.processInfo.environment["ATOM_SKIP_SHARED"] == "1"
-
     @Test(
         "every line of the shared access log parses into an event with the counts its README gives",
-        .disabled(if: skip, "ATOM_SKIP_SHARED=1")
+        .disabled(if: RealSamples.unavailable("apache_access.log"), "ATOM_SKIP_SHARED=1")
     )
     func accessLog() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/data/real/apache_access.log")
-            .standardizedFileURL
-        let data = try Data(contentsOf: url)
+        let data = try Data(contentsOf: RealSamples.url("apache_access.log"))
         let spec = MappingSpec(parser: .regex(pattern: Self.combined), defaultStream: "web")
         let mapper = try EventMapper(spec: spec)
 
