@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "AtomBase", dependencies: ["CSystem", "CByteScan"], swiftSettings: strict),
         .target(name: "AtomSDK", dependencies: ["AtomBase", "CCrypto", "CCurl", "CZlib"], swiftSettings: strict),
         .target(name: "LogTail", dependencies: ["AtomBase", "CIsal", "CSQLite", "CCrypto"], swiftSettings: strict),
-        .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2"], swiftSettings: strict),
+        .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2", "CCrypto"], swiftSettings: strict),
         .target(
             name: "Shipper",
             dependencies: ["AtomBase", "AtomSDK", "LogTail", "StreamMapping"],

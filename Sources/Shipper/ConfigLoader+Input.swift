@@ -46,8 +46,13 @@ extension ConfigLoader {
         }
         var mapping = MappingSpec(parser: parser ?? .raw(field: "message"), addFields: addFields, routes: routes,
                                   defaultStream: stream, defaultAuthKey: authKey)
+        mapping.operations = readOperations(m["fields"], at: "\(path).fields", walker: &w)
         mapping.parseErrorField = w.string(m, "parseErrorField") ?? "parse_error"
         readFieldTypes(m["parser"], at: "\(path).parser", walker: &w, into: &mapping)
+        if let errorStream = w.string(m, "parseErrorStream") {
+            if errorStream.isEmpty { w.fail("\(path).parseErrorStream", "the stream name is empty") }
+            mapping.parseErrorStream = errorStream
+        }
         mapping.invalidUTF8 = w.choice(m, "invalidUTF8", ["replace", "escape"], default: "replace") == "escape"
             ? .escape : .replace
         mapping.multiline = readMultiline(m["multiline"], at: "\(path).multiline", walker: &w)

@@ -42,9 +42,12 @@ extension ConfigLoader {
         return Route(when: condition, stream: drop ? nil : stream, authKey: authKey, drop: drop)
     }
 
+    /// The tests a condition on one field can make; the comparisons may be combined (a range).
+    static let fieldTests = ["equals", "notEquals", "matches", "exists", "lt", "lte", "gt", "gte"]
+
     static func readCondition(_ value: ConfigValue, at path: String,
                               walker w: inout ConfigWalker) -> Condition? {
-        guard let m = w.object(value, at: path, allowed: ["field", "equals", "matches", "exists", "all", "any", "not"])
+        guard let m = w.object(value, at: path, allowed: ["field", "all", "any", "not"] + fieldTests)
         else { return nil }
         func list(_ key: String) -> [Condition]? {
             guard let item = m[key] else { return nil }
@@ -58,15 +61,29 @@ extension ConfigLoader {
         if let any = list("any") { return .any(any) }
         if let inner = m["not"] { return readCondition(inner, at: "\(path).not", walker: &w).map { .not($0) } }
         guard let field = w.string(m, "field") else {
-            w.fail(path, "a condition needs a field (with equals, matches or exists), or all, any or not")
+            w.fail(path, "a condition needs a field (with equals, notEquals, matches, exists, lt, lte, gt or gte), "
+                   + "or all, any or not")
+            return nil
+        }
+        let comparisons = Comparison.allCases.filter { m[$0.rawValue] != nil }
+        let given = fieldTests.filter { m[$0] != nil && Comparison(rawValue: $0) == nil }
+            + (comparisons.isEmpty ? [] : ["a comparison"])
+        guard given.count == 1 else {
+            if given.isEmpty {
+                w.fail(path, "the condition on '\(field)' needs equals, notEquals, matches, exists, lt, lte, gt or gte")
+            } else {
+                w.fail(path, "the condition on '\(field)' has \(given.joined(separator: " and ")); "
+                       + "give one (or use all / any)")
+            }
             return nil
         }
         if let equals = w.string(m, "equals") { return .equals(field: field, value: equals) }
+        if let other = w.string(m, "notEquals") { return .notEquals(field: field, value: other) }
         if let pattern = w.string(m, "matches") { return .matches(field: field, pattern: pattern) }
         if m["exists"] != nil {
             return w.bool(m, "exists", default: true) ? .exists(field: field) : .not(.exists(field: field))
         }
-        w.fail(path, "the condition on '\(field)' needs equals, matches or exists")
-        return nil
+        let parts = comparisons.map { Condition.compare(field: field, $0, w.number(m, $0.rawValue, default: 0)) }
+        return parts.count == 1 ? parts[0] : .all(parts)
     }
 }

@@ -11,8 +11,9 @@ public enum ConfigLoader {
                           "inputs", "metrics"]
     static let inputKeys = ["name", "paths", "exclude", "startAt", "fingerprintBytes", "maxLineBytes",
                             "readBufferBytes", "rescanIntervalMs", "rotateIdleMs", "partialLineTimeoutMs",
-                            "gzipSettleMs", "parser", "addFields", "routes", "stream", "authKey",
-                            "parseErrorField", "invalidUTF8", "multiline", "container", "metadata"]
+                            "gzipSettleMs", "parser", "addFields", "fields", "routes", "stream", "authKey",
+                            "parseErrorField", "parseErrorStream", "invalidUTF8", "multiline", "container",
+                            "metadata"]
 
     /// Loads and validates `path`; throws `ConfigError` listing every problem.
     public static func load(path: String, environment: [String: String] = ProcessEnvironment.current)

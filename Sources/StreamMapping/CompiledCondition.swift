@@ -3,17 +3,10 @@ import Glibc
 /// A `Condition` made ready for the hot path: field names resolved to indexes (or, for added
 /// fields, to their constant text) and patterns compiled.
 indirect enum CompiledCondition {
-    /// Where a condition finds a field's text.
-    enum Source {
-        /// A field the parser sets, by index in the mapper's name table.
-        case parsed(Int)
-        /// An added field: the same text on every event.
-        case constant([UInt8])
-    }
-
-    case equals(Source, [UInt8])
-    case matches(Source, PCRE2Pattern)
-    case exists(Source)
+    case equals(FieldSource, [UInt8])
+    case matches(FieldSource, PCRE2Pattern)
+    case exists(FieldSource)
+    case compare(FieldSource, Comparison, NumberText.Threshold)
     case all([CompiledCondition])
     case any([CompiledCondition])
     case not(CompiledCondition)
@@ -27,12 +20,11 @@ indirect enum CompiledCondition {
     init(
         _ condition: Condition, names: inout FieldNames, added: [String: [UInt8]], keyPath: String
     ) throws(MappingError) {
-        func source(_ field: String, _ path: String) throws(MappingError) -> Source {
+        func source(_ field: String, _ path: String) throws(MappingError) -> FieldSource {
             guard !field.isEmpty else {
                 throw MappingError(keyPath: path + ".field", message: "the field name is empty")
             }
-            if let text = added[field] { return .constant(text) }
-            return .parsed(names.intern(field))
+            return FieldSource(field, names: &names, added: added)
         }
         switch condition {
         case .equals(let field, let value):
@@ -42,6 +34,12 @@ indirect enum CompiledCondition {
             self = .matches(try source(field, path), try PCRE2Pattern(pattern, keyPath: path))
         case .exists(let field):
             self = .exists(try source(field, keyPath + ".exists"))
+        case .compare(let field, let comparison, let value):
+            let path = keyPath + "." + comparison.rawValue
+            guard value.isFinite else {
+                throw MappingError(keyPath: path, message: "the value is not a finite number")
+            }
+            self = .compare(try source(field, path), comparison, NumberText.Threshold(value))
         case .all(let conditions):
             var parts: [CompiledCondition] = []
             for (index, part) in conditions.enumerated() {
@@ -74,6 +72,10 @@ indirect enum CompiledCondition {
             return Self.withText(source, record) { pattern.matches($0) } ?? false
         case .exists(let source):
             return Self.withText(source, record) { _ in true } ?? false
+        case .compare(let source, let comparison, let threshold):
+            return Self.withText(source, record) { text in
+                NumberText.parse(text)?.satisfies(comparison, threshold) ?? false
+            } ?? false
         case .all(let parts):
             for part in parts where !part.evaluate(record) { return false }
             return true
@@ -95,11 +97,9 @@ indirect enum CompiledCondition {
 
     @inline(__always)
     private static func withText(
-        _ source: Source, _ record: UnsafePointer<Record>, _ body: (UnsafeRawBufferPointer) -> Bool
+        _ source: FieldSource, _ record: UnsafePointer<Record>,
+        _ body: (UnsafeRawBufferPointer) -> Bool
     ) -> Bool? {
-        switch source {
-        case .parsed(let index): Record.withText(in: record, ofIndex: index, body)
-        case .constant(let text): text.withUnsafeBytes(body)
-        }
+        source.withText(in: record, body)
     }
 }

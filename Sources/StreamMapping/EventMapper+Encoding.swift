@@ -153,14 +153,15 @@ extension EventMapper {
             return
         }
         UTF8Repair.forEachRun(
-            text, copy: { out.append($0) }, replace: { appendReplacement(for: $0, to: out) }
+            text, copy: { out.append($0) },
+            replace: { Self.appendReplacement(for: $0, policy: invalidUTF8, to: out) }
         )
     }
 
     /// U+FFFD, or `\u00XX` naming the byte, as `JSON.appendEscaped` writes a bad byte.
-    private func appendReplacement(for byte: UInt8, to out: ByteBuffer) {
+    static func appendReplacement(for byte: UInt8, policy: JSON.InvalidUTF8, to out: ByteBuffer) {
         let hex = Array("0123456789abcdef".utf8)
-        let bytes: [UInt8] = switch invalidUTF8 {
+        let bytes: [UInt8] = switch policy {
         case .replace: [0xEF, 0xBF, 0xBD]
         case .escape: Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
         }

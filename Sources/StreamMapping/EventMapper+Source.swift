@@ -39,11 +39,15 @@ extension EventMapper {
     /// (a container line that is not in the container's format): `{"message": line,
     /// "<parseErrorField>": reason}`, counted as a parse failure. Then `encode(into:)` writes it.
     public func routeRejected(_ line: UnsafeRawBufferPointer, reason: String) -> Int? {
+        explainRejected(line, reason: reason).target
+    }
+
+    /// `routeRejected(_:reason:)`, with what `explain(_:)` tells.
+    public func explainRejected(_ line: UnsafeRawBufferPointer, reason: String) -> RoutingDecision {
         record.pointee.reset(line: line)
         record.pointee.failure = reason
         replaceWithFailure(line)
-        if hasSourceFields { applySourceValues() }
-        return pickStream()
+        return finish(line, failed: true).public
     }
 
     /// Puts the source values into the record, where routes read them.
@@ -81,6 +85,10 @@ extension EventMapper {
         return last
     }
 
+    /// The config key of each `SourceField`, in order.
+    static let sourceFieldPaths = ["container.streamField", "container.timeField", "metadata.path",
+                                   "metadata.offset", "metadata.ingestTime", "metadata.eventId"]
+
     /// The field name of each `SourceField` the spec asks for (nil where it does not), after
     /// checking that no two fields the mapping writes itself share a name.
     static func sourceFieldNames(_ spec: MappingSpec) throws(MappingError) -> [String?] {
@@ -93,8 +101,7 @@ extension EventMapper {
         names[SourceField.ingestTime.rawValue] = metadata.ingestTime
         names[SourceField.eventID.rawValue] = metadata.eventID
 
-        let paths = ["container.streamField", "container.timeField", "metadata.path", "metadata.offset",
-                     "metadata.ingestTime", "metadata.eventId"]
+        let paths = sourceFieldPaths
         var taken: [String: String] = [:]
         for (index, (name, _)) in spec.addFields.enumerated() { taken[name] = "addFields[\(index)]" }
         let all = zip(paths, names).map { ($0, $1) } + [("metadata.host", metadata.host),
@@ -108,6 +115,13 @@ extension EventMapper {
             taken[name] = path
         }
         return names
+    }
+
+    /// Each source field's name with the key that asks for it, for operations that would write it.
+    static func sourceFieldOwners(_ names: [String?]) -> [String: String] {
+        var owners: [String: String] = [:]
+        for (path, name) in zip(sourceFieldPaths, names) { if let name { owners[name] = path } }
+        return owners
     }
 
     /// The metadata fields that are the same on every event, as added fields.

@@ -45,6 +45,10 @@ public final class EventMapper: @unchecked Sendable {
     private let format: Format
     private let routes: [CompiledRoute]
     private let defaultTarget: Int
+    /// Where lines the parser rejects go without trying the routes; nil: they are routed.
+    private let parseErrorTarget: Int?
+    /// Nil when the mapping has none, so that the hot path pays one branch for them.
+    private let operations: FieldOperations?
     private let messageField: Int
     private let errorField: Int
     /// The fields converted to a type after a line parses, and whether there are any (one
@@ -98,6 +102,10 @@ public final class EventMapper: @unchecked Sendable {
         format = try Self.makeFormat(spec.parser, names: &names, registry: registry)
         conversions = try Self.compileConversions(spec, format: format, names: &names)
         hasConversions = !conversions.isEmpty
+        operations = try FieldOperations.compile(
+            spec.operations, addFields: spec.addFields + Self.metadataConstants(spec.metadata),
+            sourceFields: Self.sourceFieldOwners(sourceNames), names: &names, invalidUTF8: spec.invalidUTF8
+        )
 
         var targets: [StreamTarget] = []
         routes = try Self.compileRoutes(spec, added: added.texts, names: &names, targets: &targets)
@@ -106,6 +114,15 @@ public final class EventMapper: @unchecked Sendable {
         }
         let fallback = StreamTarget(name: spec.defaultStream, authKey: spec.defaultAuthKey)
         defaultTarget = Self.index(of: fallback, in: &targets)
+        if let stream = spec.parseErrorStream {
+            guard !stream.isEmpty else {
+                throw MappingError(keyPath: "parseErrorStream", message: "the stream name is empty")
+            }
+            let target = StreamTarget(name: stream, authKey: spec.defaultAuthKey)
+            parseErrorTarget = Self.index(of: target, in: &targets)
+        } else {
+            parseErrorTarget = nil
+        }
         streams = targets
 
         invalidUTF8 = spec.invalidUTF8
@@ -129,13 +146,36 @@ public final class EventMapper: @unchecked Sendable {
         closingBytes.deallocate()
     }
 
-    /// Parses the line (bytes without the line terminator) and picks its stream.
-    /// Returns the index into `streams`, or nil when a drop route matched. Never fails: a line the
-    /// parser rejects becomes `{"message": line, "<parseErrorField>": "reason"}` and routes
-    /// normally.
+    /// Parses the line (bytes without the line terminator), applies the field operations and
+    /// picks its stream. Returns the index into `streams`, or nil when a drop route matched (or
+    /// the json parser's `nonObject: drop`). Never fails: a line the parser rejects becomes
+    /// `{"message": line, "<parseErrorField>": "reason"}`, which goes to the parse-error stream
+    /// when the mapping names one, else routes normally.
     ///
     /// The line's bytes must stay valid until `encode(into:)` has written its event.
     public func route(_ line: UnsafeRawBufferPointer) -> Int? {
+        decide(line).target
+    }
+
+    /// `route(_:)`, and which route decided and whether the parser rejected the line: for tools
+    /// that show what the mapping does (`atom-shipper preview`).
+    public func explain(_ line: UnsafeRawBufferPointer) -> RoutingDecision {
+        decide(line).public
+    }
+
+    /// The target, the route's index (-1 for none), and whether the parser rejected the line.
+    struct Decision {
+        var target: Int?
+        var route: Int
+        var failed: Bool
+
+        var `public`: RoutingDecision {
+            RoutingDecision(target: target, route: route >= 0 ? route : nil, parseFailed: failed)
+        }
+    }
+
+    @inline(__always)
+    private func decide(_ line: UnsafeRawBufferPointer) -> Decision {
         record.pointee.reset(line: line)
         let parsed: Bool
         switch format {
@@ -144,7 +184,7 @@ public final class EventMapper: @unchecked Sendable {
             switch parser.scan(line, into: &record.pointee) {
             case .parsed: parsed = true
             case .failed: parsed = false
-            case .drop: return nil
+            case .drop: return Decision(target: nil, route: -1, failed: false)
             }
         case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
         case .grok(let parser): parsed = parser.parse(line, into: &record.pointee)
@@ -155,18 +195,43 @@ public final class EventMapper: @unchecked Sendable {
         } else if hasConversions {
             convertFields()
         }
-        if hasSourceFields { applySourceValues() }
-        return pickStream()
+        return finish(line, failed: !parsed)
+    }
+
+    /// After parsing: the field operations and source fields, then the stream.
+    @inline(__always)
+    func finish(_ line: UnsafeRawBufferPointer, failed parseFailed: Bool) -> Decision {
+        var failed = parseFailed
+        if let operations {
+            if !operations.prepare(record) {
+                // Only a JSON line can fail here (too many distinct keys); its failure event has none.
+                failed = true
+                replaceWithFailure(line)
+            }
+            if hasSourceFields { applySourceValues() }
+            operations.apply(record)
+        } else if hasSourceFields {
+            applySourceValues()
+        }
+        if failed, let parseErrorTarget {
+            return Decision(target: parseErrorTarget, route: -1, failed: true)
+        }
+        return pickStream(failed: failed)
     }
 
     /// The stream of the record as it stands: the first route that matches, else the default.
     @inline(__always)
-    func pickStream() -> Int? {
-        for route in routes {
-            guard let condition = route.condition else { return route.target }
-            if condition.evaluate(record) { return route.target }
+    private func pickStream(failed: Bool) -> Decision {
+        for index in routes.indices {
+            let route = routes[index]
+            guard let condition = route.condition else {
+                return Decision(target: route.target, route: index, failed: failed)
+            }
+            if condition.evaluate(record) {
+                return Decision(target: route.target, route: index, failed: failed)
+            }
         }
-        return defaultTarget
+        return Decision(target: defaultTarget, route: -1, failed: failed)
     }
 
     /// Converts the typed fields of a parsed line.

@@ -6,6 +6,8 @@ public struct MappingSpec: Sendable {
     public var parser: ParserSpec
     /// Fields appended to every event, in this order; they win over parsed fields of the same name.
     public var addFields: [(String, FieldValue)]
+    /// Changes to the parsed fields, applied in order before routing.
+    public var operations: [FieldOperation] = []
     /// Routing rules, tried in order; the first that matches decides.
     public var routes: [Route]
     /// The stream for events that no route matches.
@@ -14,6 +16,9 @@ public struct MappingSpec: Sendable {
     public var defaultAuthKey: String?
     /// The field that carries the reason when the parser rejects a line.
     public var parseErrorField: String = "parse_error"
+    /// Where a line the parser rejects goes, without trying the routes (signed with
+    /// `defaultAuthKey`); nil routes it like any other event.
+    public var parseErrorStream: String?
     /// What happens to bytes that are not valid UTF-8 when they are written into an event.
     public var invalidUTF8: JSON.InvalidUTF8 = .replace
     /// Parsed fields converted from text to a type (`bytes` to `int`), in this order, after a
@@ -30,8 +35,8 @@ public struct MappingSpec: Sendable {
     /// Where each event came from, as fields (none by default).
     public var metadata = MetadataSpec()
 
-    /// Creates a mapping; `parseErrorField`, `invalidUTF8`, `fieldTypes` and `onTypeError` keep
-    /// their defaults until set.
+    /// Creates a mapping; `operations`, `parseErrorField`, `parseErrorStream`, `invalidUTF8`,
+    /// `fieldTypes` and `onTypeError` keep their defaults until set.
     public init(
         parser: ParserSpec,
         addFields: [(String, FieldValue)] = [],

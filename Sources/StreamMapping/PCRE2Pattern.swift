@@ -7,14 +7,14 @@ import CPCRE2
 /// subject does not match, it is matched again as a copy with each invalid byte replaced by
 /// U+FFFD, as it would be written out. Not thread-safe: the match data and copy are reused.
 final class PCRE2Pattern {
-    private let code: OpaquePointer
-    private let matchData: OpaquePointer
+    let code: OpaquePointer
+    let matchData: OpaquePointer
     /// Start and end offset of each group after a match; PCRE2 keeps it at one address.
     private let ovector: UnsafeMutablePointer<Int>
-    private let context: OpaquePointer?
+    let context: OpaquePointer?
     private let jitStack: OpaquePointer?
     /// A readable byte to hand PCRE2 for an empty subject, whose buffer may have no address.
-    private let emptySubject: UnsafeMutablePointer<UInt8>
+    let emptySubject: UnsafeMutablePointer<UInt8>
     /// The repaired copy of the last subject, when the last match ran on one.
     private var repaired: [UInt8] = []
 

@@ -44,10 +44,10 @@ public struct Record: ~Copyable {
     public var failure: String?
     /// The fields set, in order: the first `entryCount` of `entries` (the rest is spare room,
     /// kept so that a new line costs no allocation).
-    private(set) var entries: RecordBuffer<Entry>
-    private(set) var entryCount = 0
+    var entries: RecordBuffer<Entry>
+    var entryCount = 0
     /// Entry index per field index, -1 when the field is not set.
-    private var slots: RecordBuffer<Int32>
+    var slots: RecordBuffer<Int32>
     private(set) var scratch: ScratchBytes
     var object: Object?
     var members: [Member] = []
@@ -264,7 +264,7 @@ public struct Record: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func store(
+    mutating func store(
         _ field: Int, _ start: Int, _ count: Int, isText: Bool, inLine: Bool
     ) {
         if field >= slots.count { growSlots(to: field + 1) }
@@ -280,7 +280,7 @@ public struct Record: ~Copyable {
         entryCount += 1
     }
 
-    private mutating func growSlots(to needed: Int) {
+    mutating func growSlots(to needed: Int) {
         slots.grow(to: max(needed, names.count), repeating: -1)
     }
 }
