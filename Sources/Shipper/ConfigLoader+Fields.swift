@@ -3,8 +3,8 @@ import StreamMapping
 
 extension ConfigLoader {
     /// The operations an item of `fields` may name, one per item.
-    static let operationNames = ["add", "set", "rename", "copy", "remove", "lowercase", "keepLine", "mask",
-                                 "hash"]
+    static let operationNames = ["add", "set", "rename", "copy", "remove", "convert", "lowercase", "keepLine",
+                                 "mask", "hash"]
 
     /// An input's `fields`: a list of operations, each an object with one key naming it, such as
     /// `{ rename: { from: "msg", to: "message" } }`.
@@ -60,6 +60,7 @@ extension ConfigLoader {
         case "add": ["field", "value"]
         case "set": ["field", "template"]
         case "rename", "copy": ["from", "to"]
+        case "convert": ["field", "to", "onTypeError"]
         case "mask": ["field", "keepPrefix", "keepSuffix", "with", "pattern", "replacement"]
         default: ["field", "key", "length"]
         }
@@ -89,6 +90,17 @@ extension ConfigLoader {
         case "rename", "copy":
             guard let from = required("from"), let to = required("to") else { return nil }
             return name == "rename" ? .rename(from: from, to: to) : .copy(from: from, to: to)
+        case "convert":
+            guard let field = required("field") else { return nil }
+            let targets = ValueConversion.Target.allCases.map(\.rawValue)
+            guard m["to"] != nil, let target = ValueConversion.Target(rawValue: w.choice(m, "to", targets, default: ""))
+            else {
+                if m["to"] == nil { w.fail("\(path).to", "missing: one of \(targets.joined(separator: ", "))") }
+                return nil
+            }
+            let failures = ValueConversion.Failure.allCases.map(\.rawValue)
+            let policy = ValueConversion.Failure(rawValue: w.choice(m, "onTypeError", failures, default: "keep"))
+            return .convert(field: field, ValueConversion(target, onFailure: policy ?? .keep))
         case "mask":
             guard let field = required("field") else { return nil }
             return readMask(m, at: path, walker: &w).map { .mask(field: field, $0) }

@@ -16,6 +16,9 @@ public enum FieldOperation: Sendable, Equatable {
     case copy(from: String, to: String)
     /// Removes the fields.
     case remove(fields: [String])
+    /// Converts the value to a type (`int`, `float`, `bool`) or to a string, as the parsers'
+    /// `types` do; a value that does not convert follows the conversion's policy.
+    case convert(field: String, ValueConversion)
     /// Lowercases string values (other values are left as they are).
     case lowercase(fields: [String])
     /// Sets `field` to the whole line, as read (the original, before any operation).

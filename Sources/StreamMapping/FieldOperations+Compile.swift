@@ -71,6 +71,8 @@ extension FieldOperations {
                 for (number, field) in fields.enumerated() {
                     steps.append(.remove(try target(field, "\(path).remove[\(number)]")))
                 }
+            case .convert(let field, let conversion):
+                steps.append(.convert(try target(field, path + ".convert.field"), conversion))
             case .lowercase(let fields):
                 for (number, field) in fields.enumerated() {
                     steps.append(.lowercase(try target(field, "\(path).lowercase[\(number)]")))

@@ -13,6 +13,7 @@ final class FieldOperations {
         case rename(Int, Int)
         case copy(Int, Int)
         case remove(Int)
+        case convert(Int, ValueConversion)
         case lowercase(Int)
         case keepLine(Int)
         case mask(Int, ValueMask)
@@ -71,6 +72,8 @@ final class FieldOperations {
             record.pointee.copy(field: from, to: to)
         case .remove(let field):
             record.pointee.remove(FieldID(index: field))
+        case .convert(let field, let conversion):
+            conversion.apply(toIndex: field, in: &record.pointee)
         case .lowercase(let field):
             guard record.pointee.isText(ofIndex: field) == true else { return }
             let changed = Record.withText(in: record, ofIndex: field) { lowercase($0) } ?? false

@@ -80,6 +80,25 @@ struct FieldOperationTests {
         #expect(json == #"{"app":"shop","ip":"192.168.1.23","app_original":"Shop"}"#)
     }
 
+    @Test("convert types a value with the parsers' conversion, on JSON lines too, each failure as told")
+    func convert() throws {
+        let mapper = try Self.mapper(
+            [
+                .rename(from: "code", to: "status"),
+                .convert(field: "status", ValueConversion(.int)),
+                .convert(field: "bytes", ValueConversion(.int, onFailure: .null)),
+                .convert(field: "ms", ValueConversion(.float, onFailure: .drop)),
+                .convert(field: "ok", ValueConversion(.bool)),
+                .convert(field: "id", ValueConversion(.string)),
+            ],
+            parser: .json
+        )
+        #expect(map(mapper, #"{"code":"+0200","bytes":"1024","ms":".5","ok":"YES","id":12}"#).json
+            == #"{"status":200,"bytes":1024,"ms":0.5,"ok":true,"id":"12"}"#)
+        #expect(map(mapper, #"{"code":"n/a","bytes":"-","ms":"fast","ok":"maybe"}"#).json
+            == #"{"status":"n/a","bytes":null,"ok":"maybe"}"#)
+    }
+
     @Test("lowercase lowers ASCII and other letters in strings and leaves other values alone")
     func lowercase() throws {
         let mapper = try Self.mapper(
