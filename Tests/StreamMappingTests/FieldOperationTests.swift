@@ -165,23 +165,27 @@ struct FieldOperationTests {
             + #""b":"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843","c":"5bdcc146bf60754e"}"#)
     }
 
-    @Test("hash agrees with Python's hmac for a key longer than a block, a number and an empty value")
+    @Test("hash agrees with Python's hashlib and hmac across block edges, a long key and a number")
     func hashAgainstPython() throws {
         let key = String(repeating: "k3y-", count: 20)
-        let values = ["192.168.1.23", "12345", ""]
+        // Lengths around SHA-256's 64-byte block and its 56-byte padding limit.
+        let values = ["192.168.1.23", ""] + zip("abcdefgh", [55, 56, 63, 64, 65, 119, 120, 1000])
+            .map { String(repeating: String($0), count: $1) }
         let script = """
             import hashlib, hmac
-            for v in [\(values.map { "'\($0)'" }.joined(separator: ", "))]:
-                print(hmac.new(b'\(key)', v.encode(), hashlib.sha256).hexdigest())
+            for v in [\(values.map { "'\($0)'" }.joined(separator: ", ")), '12345']:
+                print(hashlib.sha256(v.encode()).hexdigest(), hmac.new(b'\(key)', v.encode(), hashlib.sha256).hexdigest())
             """
         let expected = try python(script)
-        let mapper = try Self.mapper([.hash(field: "v", HashRule(key: key))], parser: .json)
-        let got = [
-            map(mapper, #"{"v":"192.168.1.23"}"#).json,
-            map(mapper, #"{"v":12345}"#).json,
-            map(mapper, #"{"v":""}"#).json,
-        ]
-        #expect(got == expected.map { #"{"v":"\#($0)"}"# })
+        let mapper = try Self.mapper(
+            [.copy(from: "v", to: "keyed"), .hash(field: "v", HashRule()), .hash(field: "keyed", HashRule(key: key))],
+            parser: .json
+        )
+        let got = values.map { #"{"v":"\#($0)"}"# } + [#"{"v":12345}"#]
+        #expect(got.map { map(mapper, $0).json } == expected.map { pair in
+            let digests = pair.split(separator: " ")
+            return #"{"v":"\#(digests[0])","keyed":"\#(digests[1])"}"#
+        })
     }
 
     @Test("JSON lines keep their members in order, nested values verbatim, when operations change them")
