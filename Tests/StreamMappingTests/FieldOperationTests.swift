@@ -226,6 +226,24 @@ struct FieldOperationTests {
             == #"{"message":"bad line from <ip>","parse_error":"line does not match the pattern"}"#)
     }
 
+    @Test("operations read source fields (set before them) and the metadata constants, but cannot write them")
+    func sourceFields() throws {
+        var spec = MappingSpec(parser: .regex(pattern: Self.pattern), defaultStream: "s")
+        spec.metadata.path = "file"
+        spec.metadata.input = "input"
+        spec.metadata.inputName = "web"
+        spec.operations = [.set(field: "where", template: "{input}:{file}"), .remove(fields: ["msg", "ip"])]
+        let mapper = try EventMapper(spec: spec)
+        mapper.setSource(.path, text: "/var/log/app.log")
+        #expect(map(mapper, Self.line).json
+            == #"{"host":"web1","app":"Shop","where":"web:/var/log/app.log","file":"/var/log/app.log","input":"web"}"#)
+
+        spec.operations = [.rename(from: "host", to: "file")]
+        let error = mappingError { () throws(MappingError) in try EventMapper(spec: spec) }
+        #expect(error?.description == "fields[0].rename.to: 'file' is written by metadata.path, which wins over "
+            + "field operations")
+    }
+
     @Test(
         "an operation that cannot work is refused with its key path",
         arguments: [
