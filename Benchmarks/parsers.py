@@ -40,6 +40,11 @@ GROK_SHAPE_BY_HAND = (r'^(?<remote>\S+) \S+ (?<user>\S+) \[(?<time>.*?)\] '
 DISSECT = ('%{client} %{} %{user} [%{time}] "%{method} %{path} %{protocol}" %{status} %{bytes} '
            '"%{referrer}" "%{agent}"')
 CSV_COLUMNS = "time,pid,tid,level,component,message,event_id,duration_ms"
+# The java corpus: a log line's fields and, after it, its stack trace (when multiline grouping
+# joined one to it); a line that is not a log line (a trace line on its own) is one field, so
+# that the same regex parses every line with grouping and without.
+JAVA_EVENT = (r'^(?:(?<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) (?<level>[A-Z]+) +\[(?<thread>[^\]]+)\] '
+              r'(?<logger>\S+) - (?<message>[^\n]*)(?:\n(?<trace>[\s\S]*))?|(?<line>.*))$')
 
 
 def die(message):
@@ -133,9 +138,20 @@ def own(kind, size_mib):
 # -------------------------------------------------------------------- cases ---
 
 def cases(generator, size_mib):
-    """(name, corpus path, parser object, target text, check(results) -> (ok, why))."""
+    """(name, corpus path, parser object, target (text, check(result, results) -> (ok, why)) or None,
+    and optionally the input's other members, such as its multiline setting)."""
     combined = generated("combined", size_mib)
+    java = generated("java", size_mib)
     at_least = lambda mbps: (">= %d MB/s" % mbps, lambda r, all_: (r["mbps"] >= mbps, "%.0f < %d" % (r["mbps"], mbps)))
+
+    def grouping_over(other, share):
+        def check(r, all_):
+            if other not in all_:
+                return False, "(needs %s)" % other
+            limit = all_[other]["map_cpu_s"] * (1 + share)
+            return r["map_cpu_s"] <= limit, "%.3f s > %.0f%% over %s (%.3f s)" % (
+                r["map_cpu_s"], share * 100, other, all_[other]["map_cpu_s"])
+        return "<= %.0f%% over %s" % (share * 100, other), check
 
     def near(other):
         def check(r, all_):
@@ -156,9 +172,13 @@ def cases(generator, size_mib):
         ("syslog", generated("syslog", size_mib), {"type": "syslog", "format": "rfc3164"}, None),
         ("logfmt", own("logfmt", size_mib), {"type": "logfmt"}, at_least(300)),
         ("csv", own("csv", size_mib), {"type": "csv", "columns": CSV_COLUMNS}, at_least(300)),
-        # Multiline grouping (<= 20 % over the same parser without it) needs the grouping stage; once
-        # the input config takes it, add here a case for the java corpus with it, and one without,
-        # and check the first against the second. parser-bench wires it in `pipeline(for:mapping:)`.
+        # Multiline grouping costs <= 20 % (parse+encode CPU) over the same parser without it, on
+        # the java corpus: the java preset joins each stack trace to its log line.
+        ("java-regex", java, {"type": "regex", "pattern": JAVA_EVENT}, None),
+        ("java-regex-multiline", java, {"type": "regex", "pattern": JAVA_EVENT},
+         grouping_over("java-regex", 0.20), {"multiline": "java"}),
+        ("java-raw", java, {"type": "raw"}, None),
+        ("java-raw-multiline", java, {"type": "raw"}, grouping_over("java-raw", 0.20), {"multiline": "java"}),
     ]
 
 
@@ -176,14 +196,23 @@ def run_bench(binary, config, mode, cpu, digest=False):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def write_config(folder, name, corpus, parser):
+def write_config(folder, name, corpus, parser, extra):
     config = folder / ("%s.json5" % name)
+    input_ = {"name": name, "paths": [str(corpus)], "parser": parser, "readBufferBytes": 262144}
+    input_.update(extra)
     config.write_text(json.dumps({
         "checkpoints": {"path": str(folder / ("%s.sqlite" % name))},
-        "inputs": [{"name": name, "paths": [str(corpus)], "parser": parser,
-                    "readBufferBytes": 262144}],
+        "inputs": [input_],
     }, indent=2))
     return config
+
+
+def expected_events(corpus, extra):
+    """Lines, or with multiline grouping the corpus's records (gen_corpus.py's meta file)."""
+    if "multiline" not in extra:
+        return None
+    meta = json.loads(Path(str(corpus) + ".meta.json").read_text())
+    return meta["records"]
 
 
 def best(runs, key):
@@ -225,8 +254,9 @@ def main():
     floors = {}
     work = Path(tempfile.mkdtemp(prefix="parser-bench.", dir="/tmp"))
     try:
-        for name, corpus, spec, target in chosen:
-            config = write_config(work, name, corpus, spec)
+        for name, corpus, spec, target, *more in chosen:
+            extra = more[0] if more else {}
+            config = write_config(work, name, corpus, spec, extra)
             for mode in ("memchr", "tailer"):
                 if (corpus, mode) not in floors:
                     floors[(corpus, mode)] = best([run_bench(binary, config, mode, cpu) for _ in range(args.runs)],
@@ -239,6 +269,7 @@ def main():
             r["tailer_mbps"] = r["bytes"] / MB / floors[(corpus, "tailer")]["cpu_s"]
             r["peak_rss_mb"] = max(x["peak_rss_bytes"] for x in runs) / MB
             r["target"] = target
+            r["expected_events"] = expected_events(corpus, extra)
             if args.save_digests or args.check_digests:
                 digests[name] = run_bench(binary, config, "map", cpu, digest=True)["digest"]
             results[name] = r
@@ -254,8 +285,9 @@ def main():
         if r["target"] is not None:
             ok, why = r["target"][1](r, results)
             verdict = "PASS" if ok else "FAIL: " + why
-        if r["parse_failures"] or r["events"] != r["lines"]:
-            verdict = "WRONG: %d parse failures, %d events of %d lines" % (r["parse_failures"], r["events"], r["lines"])
+        expected = r["expected_events"] if r["expected_events"] is not None else r["lines"]
+        if r["parse_failures"] or r["events"] != expected:
+            verdict = "WRONG: %d parse failures, %d events of %d expected" % (r["parse_failures"], r["events"], expected)
             failed = True
         if name in saved and digests.get(name) != saved[name]:
             verdict += " (OUTPUT CHANGED)"

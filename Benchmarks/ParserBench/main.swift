@@ -83,16 +83,20 @@ final class MappingConsumer: LineConsumer {
 
     func consume(_ chunk: LineChunk) -> Int {
         let start = threadCPU()
-        for index in 0..<chunk.count {
-            guard mapper.route(chunk.line(index)) != nil else { continue }
-            mapper.encode(into: out)
-            out.append(0x0A)
-            events += 1
-        }
+        for index in 0..<chunk.count { map(chunk.line(index)) }
         lines += chunk.count
         if out.count > 1 << 20 { drain() }
         cpu += threadCPU() - start
         return 0
+    }
+
+    /// Routes and encodes one event's text.
+    @inline(__always)
+    func map(_ text: UnsafeRawBufferPointer) {
+        guard mapper.route(text) != nil else { return }
+        mapper.encode(into: out)
+        out.append(0x0A)
+        events += 1
     }
 
     func drain() {
@@ -116,12 +120,58 @@ final class CountingConsumer: LineConsumer {
     func caughtUp() {}
 }
 
-/// The consumer the tailer feeds. Multiline grouping, once it exists, goes between the tailer
-/// and the mapping consumer here, as the shipper wires it, so that the benchmark measures it on
-/// the same path (Benchmarks/parsers.py then compares a case with it against the same parser
-/// without it).
+/// Puts each chunk's lines through the input's `EventAssembler` (container envelopes, multiline
+/// grouping) before mapping, as InputPipeline does; its CPU time counts as the mapping's.
+final class AssemblingConsumer: LineConsumer {
+    let assembler: EventAssembler
+    let mapping: MappingConsumer
+
+    init(assembler: EventAssembler, mapping: MappingConsumer) {
+        self.assembler = assembler
+        self.mapping = mapping
+    }
+
+    func consume(_ chunk: LineChunk) -> Int {
+        let start = threadCPU()
+        assembler.begin(file: chunk.file.id)
+        for index in 0..<chunk.count {
+            assembler.push(chunk.line(index), offset: chunk.offset(index)) { mapping.map($0.text) }
+        }
+        assembler.endChunk()
+        mapping.lines += chunk.count
+        if mapping.out.count > 1 << 20 { mapping.drain() }
+        mapping.cpu += threadCPU() - start
+        return 0
+    }
+
+    func heldOffset(of file: FileDescription) -> Int64? { assembler.heldOffset(file: file.id) }
+
+    func fileQuiet(_ file: FileDescription, quietSeconds: Double, token: UInt64) -> Int {
+        flush(file, quietSeconds)
+    }
+
+    func fileReleased(_ file: FileDescription, token: UInt64) -> Int { flush(file, nil) }
+
+    private func flush(_ file: FileDescription, _ quietSeconds: Double?) -> Int {
+        let start = threadCPU()
+        assembler.flush(file: file.id, quietSeconds: quietSeconds) { mapping.map($0.text) }
+        mapping.cpu += threadCPU() - start
+        return 0
+    }
+
+    func caughtUp() {}
+}
+
+/// The consumer the tailer feeds: with a container format or multiline grouping, the assembler
+/// goes between the tailer and the mapping consumer, as the shipper wires it, so that
+/// Benchmarks/parsers.py can compare a case with it against the same parser without it.
 func pipeline(for input: ShipperConfig.Input, mapping: MappingConsumer) -> any LineConsumer {
-    mapping
+    guard EventAssembler.isNeeded(for: input.mapping) else { return mapping }
+    do {
+        return AssemblingConsumer(assembler: try EventAssembler(spec: input.mapping), mapping: mapping)
+    } catch {
+        fail("the multiline or container settings do not compile: \(error)")
+    }
 }
 
 /// Lines of the file at `path` by a read(2) loop and memchr, 256 KiB at a time.

@@ -73,8 +73,8 @@ extension InputPipeline {
     private func place(_ event: AssembledEvent, token: UInt64) -> Bool {
         sourceFields.set(offset: event.offset, stream: event.stream, time: event.time)
         let routed: Int?
-        if let rejection = event.rejection {
-            routed = mapper.routeRejected(event.text, reason: rejection)
+        if event.isRejected, let assembler {
+            routed = mapper.routeRejected(event.text, reason: assembler.rejection)
         } else {
             routed = mapper.route(event.text)
         }

@@ -10,16 +10,18 @@ public struct AssembledEvent {
     /// The container envelope's stream and time (empty without a container format).
     public var stream: UnsafeRawBufferPointer
     public var time: UnsafeRawBufferPointer
-    /// Why the line is not in the container format; `text` is then the whole line.
-    public var rejection: String?
+    /// The line is not in the container format: `text` is the whole line, and
+    /// `EventAssembler.rejection` says why. (A flag rather than the reason itself, so that
+    /// passing an event on costs no reference counting.)
+    public var isRejected: Bool
 
     public init(text: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer,
-                time: UnsafeRawBufferPointer, rejection: String? = nil) {
+                time: UnsafeRawBufferPointer, isRejected: Bool = false) {
         self.text = text
         self.offset = offset
         self.stream = stream
         self.time = time
-        self.rejection = rejection
+        self.isRejected = isRejected
     }
 }
 
@@ -33,8 +35,7 @@ public struct AssembledEvent {
 /// thread-safe: one per input, on its tailer's thread.
 public final class EventAssembler {
     private let decoder: ContainerDecoder?
-    private let rule: PCRE2Pattern?
-    private let ruleStarts: Bool
+    private let rule: MultilineRule?
     private let maxLines: Int
     private let maxBytes: Int
     private let flushTimeout: Double
@@ -43,9 +44,15 @@ public final class EventAssembler {
     private let keepsEnvelope: Bool
     private var files: [UInt32: FileAssembly] = [:]
     private var spare: [FileAssembly] = []
+    /// The selected file's state; `cursor` holds it unretained for the per-line path (a stored
+    /// `var` of a class pays a dynamic exclusivity check on every access).
     private var current = FileAssembly()
     private var currentID: UInt32 = 0
+    private let cursor: UnsafeMutablePointer<Unmanaged<FileAssembly>>
     private static var empty: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// Why the last event with `isRejected` is not in the container format.
+    public var rejection: String { decoder?.failure ?? "" }
 
     /// Events emitted early because they reached the maximum lines or bytes (multiline), or a
     /// joined container line its maximum bytes.
@@ -61,6 +68,7 @@ public final class EventAssembler {
     /// - Throws: `MappingError` at `multiline.pattern` when it does not compile, or at
     ///   `multiline.maxLines` / `multiline.maxBytes` when below 1.
     public init(spec: MappingSpec) throws(MappingError) {
+        cursor = .allocate(capacity: 1)
         decoder = spec.container.map { ContainerDecoder(format: $0.format) }
         partialTimeout = spec.container?.partialTimeout ?? 5
         partialMaxBytes = max(1, spec.container?.maxBytes ?? 1 << 20)
@@ -72,42 +80,51 @@ public final class EventAssembler {
             guard multiline.maxBytes >= 1 else {
                 throw MappingError(keyPath: "multiline.maxBytes", message: "must be at least 1")
             }
-            rule = try PCRE2Pattern(multiline.pattern, keyPath: "multiline.pattern")
-            // A match starts an event in start mode; negate turns that around, and so does
-            // continuation mode.
-            ruleStarts = (multiline.mode == .start) != multiline.negate
+            rule = try MultilineRule(multiline)
             maxLines = multiline.maxLines
             maxBytes = multiline.maxBytes
             flushTimeout = multiline.flushTimeout
         } else {
             rule = nil
-            ruleStarts = true
             maxLines = 1
             maxBytes = Int.max
             flushTimeout = 0
         }
+        cursor.initialize(to: .passUnretained(current))
+    }
+
+    deinit { cursor.deallocate() }
+
+    private func select(_ state: FileAssembly, id: UInt32) {
+        currentID = id
+        current = state
+        cursor.pointee = .passUnretained(state)
     }
 
     // MARK: - Lines of one chunk
 
     /// Selects the file the next lines come from.
     public func begin(file: UInt32) {
-        currentID = file
-        current = files[file] ?? spare.popLast() ?? FileAssembly()
+        select(files[file] ?? spare.popLast() ?? FileAssembly(), id: file)
     }
 
     /// Takes one line of the selected file; calls `emit` for each event it completes.
     public func push(_ line: UnsafeRawBufferPointer, offset: Int64, emit: (AssembledEvent) -> Void) {
+        cursor.pointee._withUnsafeGuaranteedRef { push(line, offset: offset, into: $0, emit: emit) }
+    }
+
+    @inline(__always)
+    private func push(_ line: UnsafeRawBufferPointer, offset: Int64, into state: FileAssembly,
+                      emit: (AssembledEvent) -> Void) {
         guard let decoder else {
-            group(line, offset: offset, inChunk: true, stream: Self.empty, time: Self.empty, emit: emit)
+            group(line, offset: offset, inChunk: true, stream: Self.empty, time: Self.empty, into: state, emit: emit)
             return
         }
         guard let content = decoder.decode(line) else {
-            emit(AssembledEvent(text: line, offset: offset, stream: Self.empty, time: Self.empty,
-                                rejection: decoder.failure))
+            emit(AssembledEvent(text: line, offset: offset, stream: Self.empty, time: Self.empty, isRejected: true))
             return
         }
-        join(content, offset: offset, emit: emit)
+        join(content, offset: offset, into: state, emit: emit)
     }
 
     /// The end of the chunk: what the file's last lines began is copied out of the chunk's bytes.
@@ -127,13 +144,12 @@ public final class EventAssembler {
     public func flush(file: UInt32, quietSeconds: Double?, emit: (AssembledEvent) -> Void) {
         guard let state = files[file] else { return }
         let quiet = quietSeconds ?? .infinity
-        currentID = file
-        current = state
+        select(state, id: file)
         if state.activePartials > 0 && quiet >= partialTimeout {
             let waiting = state.partials.filter { $0.text.isActive }.sorted { $0.text.offset < $1.text.offset }
-            for partial in waiting { complete(partial, emit: emit) }
+            for partial in waiting { complete(partial, of: state, emit: emit) }
         }
-        if state.group.isActive && quiet >= flushTimeout { emitGroup(emit) }
+        if state.group.isActive && quiet >= flushTimeout { emitGroup(of: state, emit) }
         state.detach()
         keepOrRecycle(state, id: file)
     }
@@ -152,11 +168,11 @@ public final class EventAssembler {
 
     // MARK: - Container parts
 
-    private func join(_ content: ContainerDecoder.Line, offset: Int64, emit: (AssembledEvent) -> Void) {
-        let state = current
+    private func join(_ content: ContainerDecoder.Line, offset: Int64, into state: FileAssembly,
+                      emit: (AssembledEvent) -> Void) {
         if !content.partial && state.activePartials == 0 {
             group(content.message, offset: offset, inChunk: content.inLine, stream: content.stream,
-                  time: content.time, emit: emit)
+                  time: content.time, into: state, emit: emit)
             return
         }
         let partial = state.partial(for: content.stream)
@@ -168,67 +184,67 @@ public final class EventAssembler {
             state.activePartials += 1
         } else {
             group(content.message, offset: offset, inChunk: content.inLine, stream: content.stream,
-                  time: content.time, emit: emit)
+                  time: content.time, into: state, emit: emit)
             return
         }
         if !content.partial {
-            complete(partial, emit: emit)
+            complete(partial, of: state, emit: emit)
         } else if partial.text.count >= partialMaxBytes {
             eventsCut += 1
-            complete(partial, emit: emit)
+            complete(partial, of: state, emit: emit)
         }
     }
 
     /// A container line whose parts are all there (or waited long enough) goes on as one line.
-    private func complete(_ partial: FileAssembly.Partial, emit: (AssembledEvent) -> Void) {
+    private func complete(_ partial: FileAssembly.Partial, of state: FileAssembly,
+                          emit: (AssembledEvent) -> Void) {
         partial.text.detach()
-        current.activePartials -= 1
+        state.activePartials -= 1
         let text = partial.text.bytes
         let offset = partial.text.offset
         partial.text.clear()
         // `clear` keeps the bytes where they are until the next `begin`.
         group(text, offset: offset, inChunk: false, stream: partial.stream.bytes, time: partial.time.bytes,
-              emit: emit)
+              into: state, emit: emit)
     }
 
     // MARK: - Multiline
 
+    @inline(__always)
     private func group(_ text: UnsafeRawBufferPointer, offset: Int64, inChunk: Bool,
                        stream: UnsafeRawBufferPointer, time: UnsafeRawBufferPointer,
-                       emit: (AssembledEvent) -> Void) {
+                       into state: FileAssembly, emit: (AssembledEvent) -> Void) {
         guard let rule else {
-            emit(AssembledEvent(text: text, offset: offset, stream: stream, time: time, rejection: nil))
+            emit(AssembledEvent(text: text, offset: offset, stream: stream, time: time))
             return
         }
-        let state = current
-        let starts = rule.matches(text) == ruleStarts
+        let starts = rule.startsEvent(text)
         if state.group.isActive {
             if !starts {
                 if state.group.count + 1 + text.count <= maxBytes {
                     state.group.append(text, separator: 0x0A, inChunk: inChunk)
                     if state.group.lines >= maxLines {
                         eventsCut += 1
-                        emitGroup(emit)
+                        emitGroup(of: state, emit)
                     }
                     return
                 }
                 eventsCut += 1
             }
-            emitGroup(emit)
+            emitGroup(of: state, emit)
         }
         state.group.begin(text, offset: offset, inChunk: inChunk)
         if keepsEnvelope {
             replaceContents(of: state.groupStream, with: stream)
             replaceContents(of: state.groupTime, with: time)
         }
-        if text.count >= maxBytes || maxLines == 1 { emitGroup(emit) }
+        if text.count >= maxBytes || maxLines == 1 { emitGroup(of: state, emit) }
     }
 
-    private func emitGroup(_ emit: (AssembledEvent) -> Void) {
-        let state = current
+    private func emitGroup(of state: FileAssembly, _ emit: (AssembledEvent) -> Void) {
         emit(AssembledEvent(text: state.group.bytes, offset: state.group.offset,
                             stream: keepsEnvelope ? state.groupStream.bytes : Self.empty,
-                            time: keepsEnvelope ? state.groupTime.bytes : Self.empty, rejection: nil))
+                            time: keepsEnvelope ? state.groupTime.bytes : Self.empty))
         state.group.clear()
     }
 }

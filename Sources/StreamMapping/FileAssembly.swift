@@ -5,18 +5,30 @@ import AtomBase
 final class FileAssembly {
     /// The first parts of one container stream's line.
     final class Partial {
-        var text = PendingText()
+        let text = PendingText()
         let stream = ByteBuffer(capacity: 16)
         let time = ByteBuffer(capacity: 48)
     }
 
-    var group = PendingText()
+    let group = PendingText()
     /// The container stream and time of the group's first line.
     let groupStream = ByteBuffer(capacity: 16)
     let groupTime = ByteBuffer(capacity: 48)
     private(set) var partials: [Partial] = []
-    /// How many of `partials` are active.
-    var activePartials = 0
+    /// How many of `partials` are active (behind a pointer: read for every container line).
+    private let active: UnsafeMutablePointer<Int>
+
+    init() {
+        active = .allocate(capacity: 1)
+        active.initialize(to: 0)
+    }
+
+    deinit { active.deallocate() }
+
+    var activePartials: Int {
+        get { active.pointee }
+        set { active.pointee = newValue }
+    }
 
     var holdsNothing: Bool { !group.isActive && activePartials == 0 }
 

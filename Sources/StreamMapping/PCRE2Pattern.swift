@@ -116,6 +116,12 @@ final class PCRE2Pattern {
     @inline(__always)
     func matches(_ subject: UnsafeRawBufferPointer) -> Bool { match(subject).code > 0 }
 
+    /// Whether the pattern matches somewhere in `subject` as it is: an invalid UTF-8 byte matches
+    /// nothing and no repaired copy is tried. For sorting every line of a file (multiline), where
+    /// checking each line that does not match for invalid bytes would cost more than the match.
+    @inline(__always)
+    func matchesAsWritten(_ subject: UnsafeRawBufferPointer) -> Bool { run(subject) > 0 }
+
     /// Start and end offsets of group `number` in the last match, or nil when it did not take part.
     @inline(__always)
     func group(_ number: Int) -> Range<Int>? {
@@ -169,6 +175,24 @@ final class PCRE2Pattern {
             groups.append((number, name))
         }
         return groups.sorted { $0.number < $1.number }
+    }
+
+    /// For an anchored pattern that cannot match an empty subject: the bytes a match can start
+    /// with, as a 256-bit table (`PCRE2_INFO_FIRSTBITMAP`), and the fewest bytes a match takes
+    /// (`PCRE2_INFO_MINLENGTH` counts characters, never more than bytes); nil when PCRE2 knows
+    /// no such set. A caller can rule out most subjects by their first byte without matching.
+    func firstBytes() -> (table: [UInt8], minLength: Int)? {
+        var options: UInt32 = 0
+        var matchesEmpty: UInt32 = 1
+        var minLength: UInt32 = 0
+        var bitmap: UnsafePointer<UInt8>?
+        guard pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_ALLOPTIONS), &options) == 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_MATCHEMPTY), &matchesEmpty) == 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_MINLENGTH), &minLength) == 0,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap) == 0,
+              options & PCRE2_ANCHORED != 0, matchesEmpty == 0, let bitmap
+        else { return nil }
+        return (Array(UnsafeBufferPointer(start: bitmap, count: 32)), Int(minLength))
     }
 
     /// PCRE2's text for an error code (`pcre2_get_error_message_8`).

@@ -83,7 +83,8 @@ final class AssemblyRig {
     private func record(_ event: AssembledEvent) {
         func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
         events.append(Assembled(text: text(event.text), offset: event.offset, stream: text(event.stream),
-                                time: text(event.time), rejection: event.rejection))
+                                time: text(event.time),
+                                rejection: event.isRejected ? assembler.rejection : nil))
     }
 }
 

@@ -159,4 +159,43 @@ struct MultilineTests {
         let error = try? #require(throws: MappingError.self) { try EventAssembler(spec: mapping) }
         #expect(error?.keyPath == "multiline.pattern")
     }
+
+    @Test("lines ruled out by their first byte sort as PCRE2 would sort them, UTF-8 and bad bytes too")
+    func firstByteShortcut() throws {
+        // `^(?:é|\t\S|ab)`: a match starts with é's first byte, a tab or `a`.
+        let rig = try AssemblyRig(multiline: MultilineSpec(mode: .continuation, pattern: #"^(?:é|\t\S|ab)"#))
+        let lines: [[UInt8]] = [
+            Array("head".utf8), Array("élan".utf8), Array("\tx".utf8), Array("\t".utf8), Array("ab".utf8),
+            Array("a".utf8), [0xC3, 0x28], Array("è".utf8), [], Array("ab again".utf8),
+        ]
+        let text = lines.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        rig.feed(text)
+        rig.flush(quiet: nil)
+        let decoded = lines.map { String(decoding: $0, as: UTF8.self) }
+        let offsets = lineOffsets(text)
+        #expect(rig.take() == [
+            Assembled(text: decoded[0...2].joined(separator: "\n"), offset: offsets[0]),
+            Assembled(text: decoded[3...4].joined(separator: "\n"), offset: offsets[3]),
+            Assembled(text: decoded[5], offset: offsets[5]),
+            Assembled(text: decoded[6], offset: offsets[6]),
+            Assembled(text: decoded[7], offset: offsets[7]),
+            Assembled(text: decoded[8...9].joined(separator: "\n"), offset: offsets[8]),
+        ])
+    }
+
+    @Test("the presets: blank and indented lines continue; a blank line is a line of its own elsewhere")
+    func blankAndIndentedLines() throws {
+        let python = try AssemblyRig(multiline: MultilineSpec.preset("python"))
+        python.feed("start\n\n   \n  code\nnext\n")
+        python.flush(quiet: nil)
+        #expect(python.take() == [Assembled(text: "start\n\n   \n  code", offset: 0),
+                                  Assembled(text: "next", offset: 18)])
+        // java has no blank-line rule: a blank line begins an event, and whitespace alone is
+        // not an indented line.
+        let java = try AssemblyRig(multiline: MultilineSpec.preset("java"))
+        java.feed("start\n\n   \n\tat x\n")
+        java.flush(quiet: nil)
+        #expect(java.take() == [Assembled(text: "start", offset: 0), Assembled(text: "", offset: 6),
+                                Assembled(text: "   \n\tat x", offset: 7)])
+    }
 }
