@@ -98,6 +98,9 @@ final class CurlHandle {
     private let errorText: UnsafeMutablePointer<CChar>
     private let sink = ResponseSink()
     private let gzip: Bool
+    private let options: HTTPOptions
+    /// The proxy last set on the handle, so that it is set again only when it changes.
+    private var proxy: String?
 
     /// Request body, D scratch and compressed body, reused from request to request.
     let body = ByteBuffer(capacity: 64 * 1024)
@@ -108,6 +111,7 @@ final class CurlHandle {
         guard curlReady, let easy = curl_easy_init() else { return nil }
         self.easy = easy
         gzip = options.gzip
+        self.options = options
         errorText = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorText.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
 
@@ -132,6 +136,8 @@ final class CurlHandle {
             atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
             atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
+        // Set even when empty: libcurl then ignores the environment, which `HTTPOptions` has read.
+        atom_curl_setopt_string(easy, CURLOPT_NOPROXY, options.noProxy ?? "")
         atom_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorText)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         atom_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
@@ -169,6 +175,11 @@ final class CurlHandle {
         sink.reset()
         errorText[0] = 0
         atom_curl_setopt_string(easy, CURLOPT_URL, url)
+        let proxy = options.proxy(for: url)
+        if proxy != self.proxy {
+            atom_curl_setopt_string(easy, CURLOPT_PROXY, proxy)
+            self.proxy = proxy
+        }
         if var payload = body {
             if gzip {
                 guard Gzip.compress(payload, into: compressed) else {

@@ -1,6 +1,11 @@
+import Glibc
+
 /// Settings of the HTTP client shared by `AtomHTTPTransport` and `AtomClient`.
 ///
-/// Proxies come from the environment (`http_proxy`, `https_proxy`, `no_proxy`), read by libcurl.
+/// Proxies come from the environment unless set here: `HTTP_PROXY` for http:// endpoints,
+/// `HTTPS_PROXY` for https:// ones (through a CONNECT tunnel), `ALL_PROXY` for both when the
+/// other is unset, and `NO_PROXY` for hosts reached directly; each name also in lowercase, which
+/// wins when both are set.
 public struct HTTPOptions: Sendable {
     /// Seconds allowed for the TCP (and TLS) connection.
     public var connectTimeout: Double = 10
@@ -14,8 +19,43 @@ public struct HTTPOptions: Sendable {
     public var gzip = false
     /// The `User-Agent` header.
     public var userAgent = "atom-swift/\(AtomSDKInfo.version)"
+    /// Proxy URL for http:// endpoints (`http://host:port`); nil or empty: none.
+    public var httpProxy: String?
+    /// Proxy URL for https:// endpoints; nil or empty: none.
+    public var httpsProxy: String?
+    /// Hosts reached without a proxy: comma-separated names (a name also covers its
+    /// subdomains), IP addresses, or `*` for all.
+    public var noProxy: String?
 
-    public init() {}
+    /// The defaults, with the proxies of the process environment.
+    public init() {
+        self.init(environment: Self.proxyVariables.reduce(into: [:]) { found, name in
+            if let value = getenv(name) { found[name] = String(cString: value) }
+        })
+    }
+
+    /// The defaults, with the proxies of `environment` (names as in the process environment).
+    public init(environment: [String: String]) {
+        func lookup(_ name: String) -> String? {
+            for key in [name.lowercased(), name] {
+                if let value = environment[key], !value.isEmpty { return value }
+            }
+            return nil
+        }
+        let all = lookup("ALL_PROXY")
+        httpProxy = lookup("HTTP_PROXY") ?? all
+        httpsProxy = lookup("HTTPS_PROXY") ?? all
+        noProxy = lookup("NO_PROXY")
+    }
+
+    private static let proxyVariables = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                         "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"]
+
+    /// The proxy for `url` by its scheme ("" for none).
+    func proxy(for url: String) -> String {
+        let secure = url.utf8.starts(with: "https:".utf8) || url.utf8.starts(with: "HTTPS:".utf8)
+        return (secure ? httpsProxy : httpProxy) ?? ""
+    }
 }
 
 /// How `AtomClient.putEvent` sends a single event.
