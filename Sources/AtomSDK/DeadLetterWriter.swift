@@ -5,18 +5,33 @@ import Glibc
 /// `{"time":"ISO8601","stream":S,"status":N|null,"message":M,"events":[<events as-is>]}`.
 ///
 /// Raw CR and LF bytes inside an event (only legal as JSON whitespace) become spaces, so each
-/// batch stays on one line.
+/// batch stays on one line. With a `FileRotation` the file is rotated by size (`FILE.1` newest,
+/// `FILE.2`...); rotated files deleted to keep the total bound are logged as warnings, since
+/// their batches are lost.
 public final class DeadLetterWriter: Sendable {
     /// The file written to.
     public let path: String
+    /// How the file is rotated.
+    public var rotation: FileRotation { file.rotation }
     private let file: AppendFile
+    private let logger: Logger
 
     /// Opens (creating with mode 0600, and its parent folders) the dead-letter file.
+    /// - Parameters:
+    ///   - rotation: when the file is rotated and old ones deleted (none by default).
+    ///   - logger: receives the rotated files deleted to keep `rotation.maxTotalBytes`.
     /// - Throws: `SystemError` when the folder or the file cannot be created.
-    public init(path: String) throws(SystemError) {
+    public init(path: String, rotation: FileRotation = .none, logger: Logger = .disabled) throws(SystemError) {
         try Sys.makeDirectories(Path.directory(of: path))
         self.path = path
-        file = try AppendFile(path: path, mode: 0o600)
+        self.logger = logger
+        file = try AppendFile(path: path, mode: 0o600, rotation: rotation)
+    }
+
+    /// The files this writer has written that still exist: the rotated ones oldest first, then
+    /// the live file (the order in which to replay them).
+    public var files: [String] {
+        FileRotation.rotatedFiles(of: path).reversed() + (Path.exists(path) ? [path] : [])
     }
 
     /// Writes one line for the events of `events`.
@@ -32,7 +47,10 @@ public final class DeadLetterWriter: Sendable {
             appendEvent(events.event(at: index), to: line)
         }
         line.append(string: "]}\n")
-        try file.append(line.bytes)
+        for deleted in try file.append(line.bytes) {
+            logger.warning("rotated dead-letter file deleted to keep the total size; its batches are lost",
+                           ["path": deleted.path, "bytes": String(deleted.bytes)])
+        }
     }
 
     /// Writes one line for `events`, each a JSON text.

@@ -5,17 +5,26 @@ import Glibc
 ///
 /// Files are opened once (O_APPEND|O_CREAT) and kept; each batch is one write(2) under that
 /// file's lock, so concurrent workers never interleave lines. A `/` in a stream name becomes `_`.
+/// With a `FileRotation`, each stream's file is rotated by size (`web.jsonl.1`, `.2`, ...).
 public final class FileTransport: Transport {
     /// The folder holding one file per stream.
     public let directory: String
+    /// How each stream's file is rotated.
+    public let rotation: FileRotation
     private let files: FileTable
+    private let logger: Logger
 
     /// Creates `directory` (and its parents) when missing.
+    /// - Parameters:
+    ///   - rotation: when each stream's file is rotated and old ones deleted (none by default).
+    ///   - logger: receives the rotated files deleted to keep `rotation.maxTotalBytes`.
     /// - Throws: `SystemError` when the folder cannot be created.
-    public init(directory: String) throws(SystemError) {
+    public init(directory: String, rotation: FileRotation = .none, logger: Logger = .disabled) throws(SystemError) {
         try Sys.makeDirectories(directory)
         self.directory = directory
-        self.files = FileTable()
+        self.rotation = rotation
+        self.logger = logger
+        self.files = FileTable(rotation: rotation)
     }
 
     /// Appends the batch's events as lines; `.retry` when the file cannot be opened or written.
@@ -23,7 +32,11 @@ public final class FileTransport: Transport {
         let path = Path.join(directory, Self.fileName(for: batch.stream))
         do {
             // Events are stored as JSON lines already: one write, no copy.
-            try files.file(at: path).append(batch.jsonLines)
+            let deleted = try files.file(at: path).append(batch.jsonLines)
+            for file in deleted {
+                logger.info("rotated output file deleted to keep the total size",
+                            ["path": file.path, "bytes": String(file.bytes)])
+            }
             return .delivered
         } catch {
             return .retry(status: nil, reason: error.description, retryAfter: nil)
@@ -44,35 +57,18 @@ private final class FileTable: @unchecked Sendable {
     // Safe: `open` is only touched under `lock`; each AppendFile has its own lock.
     private let lock = ConditionLock()
     private var open: [String: AppendFile] = [:]
+    private let rotation: FileRotation
+
+    init(rotation: FileRotation) {
+        self.rotation = rotation
+    }
 
     func file(at path: String) throws(SystemError) -> AppendFile {
         lock.lock()
         defer { lock.unlock() }
         if let file = open[path] { return file }
-        let file = try AppendFile(path: path, mode: 0o644)
+        let file = try AppendFile(path: path, mode: 0o644, rotation: rotation)
         open[path] = file
         return file
-    }
-}
-
-/// A file opened for appending, owned by this object (closed in deinit), one writer at a time.
-final class AppendFile: @unchecked Sendable {
-    // Safe: the descriptor is immutable; writes are serialised by `lock`.
-    let path: String
-    private let fd: Int32
-    private let lock = ConditionLock()
-
-    init(path: String, mode: mode_t) throws(SystemError) {
-        self.path = path
-        fd = try Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: mode)
-    }
-
-    deinit { Sys.close(fd) }
-
-    /// Appends `bytes` in one write(2) (looping only on a short write).
-    func append(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        lock.lock()
-        defer { lock.unlock() }
-        try Sys.writeAll(fd, bytes, path: path)
     }
 }
