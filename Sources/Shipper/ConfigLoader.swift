@@ -73,10 +73,11 @@ public enum ConfigLoader {
                 w.fail("atom.endpoint", "'\(endpoint)' is not an http:// or https:// URL with a host")
             }
         }
-        let output = w.object(top["output"], at: "output", allowed: ["directory"])
+        let output = w.object(top["output"], at: "output", allowed: ["directory"] + rotationKeys)
         if case .files = destination, let directory = w.string(output, "directory") {
             destination = .files(directory: resolve(directory))
         }
+        let outputRotation = readRotation(output, walker: &w)
 
         // Tracker
         var tracker = TrackerOptions()
@@ -104,8 +105,9 @@ public enum ConfigLoader {
         let commitInterval = w.millis(c, "commitIntervalMs", defaultSeconds: 1)
         let onCorrupt = CorruptPolicy(rawValue: w.choice(c, "onCorrupt", CorruptPolicy.allCases.map(\.rawValue),
                                                          default: "refuse")) ?? .refuse
-        let d = w.object(top["deadLetter"], at: "deadLetter", allowed: ["path"])
+        let d = w.object(top["deadLetter"], at: "deadLetter", allowed: ["path"] + rotationKeys)
         let deadLetterPath = resolve(w.string(d, "path") ?? "data/dead-letter.jsonl")
+        let deadLetterRotation = readRotation(d, walker: &w)
         let l = w.object(top["log"], at: "log", allowed: ["level", "format"])
         let level = LogLevel(name: w.choice(l, "level", ["debug", "info", "warn", "warning", "error"],
                                             default: "info")) ?? .info
@@ -143,6 +145,8 @@ public enum ConfigLoader {
                                    onCorrupt: onCorrupt, deadLetterPath: deadLetterPath, logLevel: level,
                                    logFormat: format, shutdownTimeout: shutdownTimeout, inputs: inputs,
                                    warnings: w.warnings)
+        config.outputRotation = outputRotation
+        config.deadLetterRotation = deadLetterRotation
         config.settings = .object(top.members.filter { $0.key != "inputs" })
         config.metricsPath = metricsPath
         config.metricsInterval = metricsInterval

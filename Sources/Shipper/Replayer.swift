@@ -5,10 +5,12 @@ import StreamMapping
 
 /// Sends again the batches of dead-letter files, once the cause of their rejection is fixed.
 ///
-/// Each file is read completely before anything is sent, so a batch rejected again (and appended
-/// to the configured dead-letter file once more) is never read back in the same run. A file whose
-/// every event was delivered is renamed to `<file>.replayed-<unix time>`, so that replaying it a
-/// second time cannot send it twice.
+/// Each file is read completely before anything is sent. The configured dead-letter file itself
+/// is first renamed to `<file>.replaying-<unix time>`, so that batches rejected again go to a new
+/// one and are never read back in the same run; the dead-letter file is not rotated while replay
+/// runs, so the rotated files being replayed keep their names. A file whose every event settled
+/// (delivered, or rejected again and so written to the dead-letter file anew) is renamed to
+/// `<file>.replayed-<unix time>`, so that replaying it a second time cannot send it twice.
 public struct Replayer {
     public struct Outcome: Sendable {
         public var files: Int = 0
@@ -29,12 +31,26 @@ public struct Replayer {
         }
     }
 
+    /// One dead-letter file being replayed: where it is now, and how many of its events settled.
+    private struct Source {
+        var name: String
+        var path: String
+        var events = 0
+        var readable = true
+    }
+
     let config: ShipperConfig
     let logger: Logger
 
     public init(config: ShipperConfig, logger: Logger) {
         self.config = config
         self.logger = logger
+    }
+
+    /// The config's dead-letter files that exist: the rotated ones oldest first, then the live one.
+    public static func deadLetterFiles(config: ShipperConfig) -> [String] {
+        FileRotation.rotatedFiles(of: config.deadLetterPath).reversed()
+            + (Path.exists(config.deadLetterPath) ? [config.deadLetterPath] : [])
     }
 
     /// The key each stream is signed with, as the config's routes and inputs give them.
@@ -52,30 +68,11 @@ public struct Replayer {
     /// Replays `files` through the config's destination and waits until every event is settled.
     public func replay(_ files: [String]) -> Outcome {
         var outcome = Outcome()
-        // Read everything first.
-        var batches: [(file: String, stream: String, events: [String])] = []
-        var readable: [String] = []
+        let stamp = Int(Clock.unixTime())
+        var sources: [Source] = []
+        var batches: [(source: Int, stream: String, events: [String])] = []
         for file in files {
-            do {
-                let bytes = try Sys.readFile(file)
-                var lineNumber = 0
-                var failed = false
-                for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-                    lineNumber += 1
-                    guard case .object(let members)? = try? JSON5Parser.parse(Array(line)),
-                          case .string(let stream)? = members.first(where: { $0.key == "stream" })?.value,
-                          case .array(let events)? = members.first(where: { $0.key == "events" })?.value else {
-                        outcome.problems.append("\(file) line \(lineNumber): not a dead-letter record")
-                        failed = true
-                        continue
-                    }
-                    batches.append((file, stream, events.map(\.jsonText)))
-                }
-                outcome.files += 1
-                if !failed { readable.append(file) }
-            } catch {
-                outcome.problems.append("\(file): \(error)")
-            }
+            read(file, stamp: stamp, into: &sources, batches: &batches, outcome: &outcome)
         }
 
         let transport: any Transport
@@ -84,16 +81,17 @@ public struct Replayer {
             transport = AtomHTTPTransport(endpoint: endpoint, options: http)
         case .files(let directory):
             do {
-                transport = try FileTransport(directory: directory)
+                transport = try FileTransport(directory: directory, rotation: config.outputRotation, logger: logger)
             } catch {
                 outcome.problems.append("output folder \(directory): \(error.message)")
                 return outcome
             }
         }
-        let deadLetters = try? DeadLetterWriter(path: config.deadLetterPath)
+        let liveExisted = Path.exists(config.deadLetterPath)
+        let deadLetters = try? DeadLetterWriter(path: config.deadLetterPath, logger: logger)
         let counts = StreamLedger()
-        let failedFiles = FileSet()
-        let tokens = batches.map(\.file)
+        let settled = SettledCounts(sources: sources.count)
+        let owners = batches.map(\.source)
         let tracker = Tracker(options: config.tracker, transport: transport, deadLetters: deadLetters,
                               logger: logger, onReport: { report in
                                   counts.counts.withLock { all in
@@ -102,10 +100,10 @@ public struct Replayer {
                                           entry.delivered += report.events
                                       } else {
                                           entry.deadLettered += report.events
-                                          for run in report.tokens { failedFiles.insert(tokens[Int(run.token)]) }
                                       }
                                       all[report.stream] = entry
                                   }
+                                  for run in report.tokens { settled.add(run.count, to: owners[Int(run.token)]) }
                               })
         let keys = keysByStream()
         for (index, batch) in batches.enumerated() {
@@ -115,7 +113,7 @@ public struct Replayer {
                                       token: UInt64(index))
                     outcome.events += 1
                 } catch {
-                    outcome.problems.append("\(batch.file): \(error)")
+                    outcome.problems.append("\(sources[batch.source].name): \(error)")
                 }
             }
         }
@@ -124,6 +122,9 @@ public struct Replayer {
             logger.info("waiting for replayed events to be delivered", ["pending": String(tracker.pendingEvents)])
         }
         tracker.stop(deadline: config.shutdownTimeout)
+        if !liveExisted, (try? Sys.stat(path: config.deadLetterPath).size) == 0 {
+            try? Sys.unlink(config.deadLetterPath)  // opened for batches rejected again; there were none
+        }
         counts.counts.withLock { all in
             for entry in all.values {
                 outcome.delivered += entry.delivered
@@ -131,27 +132,71 @@ public struct Replayer {
             }
         }
 
-        // Files whose every event was delivered are set aside.
-        let stamp = Int(Clock.unixTime())
-        for file in readable where !failedFiles.contains(file) {
-            let target = "\(file).replayed-\(stamp)"
+        // Files whose every event settled are set aside.
+        for (index, source) in sources.enumerated() where source.readable {
+            guard settled.count(index) == source.events else {
+                outcome.problems.append("\(source.path): not every event was settled; the file is kept")
+                continue
+            }
+            let target = "\(source.name).replayed-\(stamp)"
             do {
-                try Sys.rename(file, target)
+                try Sys.rename(source.path, target)
                 outcome.renamed.append(target)
             } catch {
-                outcome.problems.append("\(file): replayed, but could not be renamed: \(error)")
+                outcome.problems.append("\(source.path): replayed, but could not be renamed: \(error)")
             }
         }
         return outcome
     }
+
+    /// Reads one dead-letter file whole (after setting the live dead-letter file aside).
+    private func read(_ file: String, stamp: Int, into sources: inout [Source],
+                      batches: inout [(source: Int, stream: String, events: [String])], outcome: inout Outcome) {
+        var path = file
+        if Path.absolute(file) == Path.absolute(config.deadLetterPath) {
+            let aside = "\(file).replaying-\(stamp)"
+            do {
+                try Sys.rename(file, aside)
+                path = aside
+            } catch {
+                outcome.problems.append("\(file): \(error)")
+                return
+            }
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try Sys.readFile(path)
+        } catch {
+            outcome.problems.append("\(file): \(error)")
+            return
+        }
+        var source = Source(name: file, path: path)
+        var lineNumber = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            lineNumber += 1
+            guard case .object(let members)? = try? JSON5Parser.parse(Array(line)),
+                  case .string(let stream)? = members.first(where: { $0.key == "stream" })?.value,
+                  case .array(let events)? = members.first(where: { $0.key == "events" })?.value else {
+                outcome.problems.append("\(path) line \(lineNumber): not a dead-letter record")
+                source.readable = false
+                continue
+            }
+            batches.append((sources.count, stream, events.map(\.jsonText)))
+            source.events += events.count
+        }
+        outcome.files += 1
+        sources.append(source)
+    }
 }
 
-/// A set of file names shared with tracker callbacks.
-final class FileSet: @unchecked Sendable {
-    // Safe: `names` is only touched under `lock`.
+/// Settled events per replayed file, counted from the tracker's reports.
+final class SettledCounts: @unchecked Sendable {
+    // Safe: `counts` is only touched under `lock`.
     private let lock = ConditionLock()
-    private var names = Set<String>()
+    private var counts: [Int]
 
-    func insert(_ name: String) { lock.withLock { _ = names.insert(name) } }
-    func contains(_ name: String) -> Bool { lock.withLock { names.contains(name) } }
+    init(sources: Int) { counts = Array(repeating: 0, count: sources) }
+
+    func add(_ events: Int, to source: Int) { lock.withLock { counts[source] += events } }
+    func count(_ source: Int) -> Int { lock.withLock { counts[source] } }
 }

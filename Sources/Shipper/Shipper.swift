@@ -48,7 +48,7 @@ public final class Shipper: @unchecked Sendable {
             }
         case .files(let directory):
             do {
-                transport = try FileTransport(directory: directory)
+                transport = try FileTransport(directory: directory, rotation: config.outputRotation, logger: logger)
             } catch {
                 throw ShipperError("output folder \(directory): \(error.message)")
             }
@@ -56,7 +56,8 @@ public final class Shipper: @unchecked Sendable {
         }
         let deadLetters: DeadLetterWriter
         do {
-            deadLetters = try DeadLetterWriter(path: config.deadLetterPath)
+            deadLetters = try DeadLetterWriter(path: config.deadLetterPath, rotation: config.deadLetterRotation,
+                                               logger: logger)
         } catch {
             throw ShipperError("dead-letter file \(config.deadLetterPath): \(error.message)")
         }

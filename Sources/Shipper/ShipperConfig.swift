@@ -28,6 +28,10 @@ public struct ShipperConfig: Sendable {
     /// What to do when the checkpoint database is found damaged at start-up.
     public var onCorrupt: CorruptPolicy
     public var deadLetterPath: String
+    /// How the dead-letter file is rotated (`deadLetter.maxFileBytes`, `maxTotalBytes`).
+    public var deadLetterRotation = FileRotation.none
+    /// How each stream's output file is rotated when delivering to files (`output.maxFileBytes`...).
+    public var outputRotation = FileRotation.none
     public var logLevel: LogLevel
     public var logFormat: Logger.Format
     /// Seconds a graceful stop waits for in-flight batches.

@@ -15,11 +15,13 @@ enum Command {
                       was delivered, 1 when a batch was dead-lettered or a file could not be read.
               --stage-times  print the CPU seconds spent per pipeline stage (read, split, parse,
                       encode, batch, send) with the summary.
-          atom-shipper replay --config FILE DEADLETTER...
+          atom-shipper replay --config FILE [DEADLETTER...]
               Send the batches of dead-letter files again (to the config's endpoint, signed with
-              its keys), once the cause of their rejection is fixed. Each file is read whole
-              first; a file whose events were all delivered is renamed to FILE.replayed-<time>.
-              Exit 0 when every event was delivered.
+              its keys), once the cause of their rejection is fixed; without files, the config's
+              dead-letter file and its rotated files, oldest first. Each file is read whole
+              first; a file whose events all settled is renamed to FILE.replayed-<time> (those
+              rejected again are in the dead-letter file anew). Exit 0 when every event was
+              delivered.
           atom-shipper status --config FILE
               Print each file's checkpoint (offset, current size, lag, last update) and each
               stream's figures as the shipper last wrote them; works beside a running shipper.
@@ -123,11 +125,12 @@ enum Command {
 
         let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
         if options.command == "replay" {
-            guard !options.files.isEmpty else {
-                writeError("atom-shipper: replay needs one or more dead-letter files")
-                return 2
+            let files = options.files.isEmpty ? Replayer.deadLetterFiles(config: config) : options.files
+            guard !files.isEmpty else {
+                write("no dead-letter files to replay: \(config.deadLetterPath)")
+                return 0
             }
-            let outcome = Replayer(config: config, logger: logger).replay(options.files)
+            let outcome = Replayer(config: config, logger: logger).replay(files)
             write(outcome.text)
             return outcome.exitStatus
         }
