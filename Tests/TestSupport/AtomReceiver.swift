@@ -264,12 +264,7 @@ final class ReceiverCore: @unchecked Sendable {
             close(listener)
             threadEnded()
         }
-        while !isStopped {
-            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 50) > 0 else { continue }
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        while let client = LoopbackSocket.acceptNext(listener, stopped: { isStopped }) {
             var yes: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
             lock.withLock {
@@ -314,17 +309,10 @@ final class ReceiverCore: @unchecked Sendable {
 
     /// Reads bytes until `count` are buffered; false on end of stream, error or stop.
     private func fill(_ connection: inout Connection, until done: ([UInt8]) -> Bool) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while !done(connection.buffer) {
-            if isStopped { return false }
-            var poller = pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 50)
-            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
-            if ready < 0 { return false }
-            let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            connection.buffer.append(contentsOf: chunk[0..<n])
+            guard LoopbackSocket.receiveSome(connection.fd, into: &connection.buffer, stopped: { isStopped }) else {
+                return false
+            }
         }
         return true
     }
@@ -366,17 +354,7 @@ final class ReceiverCore: @unchecked Sendable {
     }
 
     private func send(_ bytes: [UInt8], on fd: Int32) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return Glibc.send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            sent += n
-        }
-        return true
+        LoopbackSocket.sendAll(bytes, on: fd)
     }
 
     // MARK: Answers

@@ -40,12 +40,7 @@ final class ProxyCore: @unchecked Sendable {
     private var requests: [ProxiedRequest] = []
 
     init() throws {
-        let (fd, port, _) = try LoopbackSocket.bound()
-        guard listen(fd, 64) == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        let (fd, port, _) = try LoopbackSocket.listening(backlog: 64)
         listener = fd
         self.port = port
     }
@@ -60,12 +55,7 @@ final class ProxyCore: @unchecked Sendable {
 
     func acceptLoop() {
         defer { close(listener) }
-        while !isStopped {
-            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 50) > 0 else { continue }
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        while let client = LoopbackSocket.acceptNext(listener, stopped: { isStopped }) {
             Threads.spawn(name: "loopback-proxy-connection") { [self] in
                 serve(client)
                 close(client)
@@ -181,17 +171,7 @@ struct HTTPStream {
     }
 
     func send(_ bytes: [UInt8]) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { raw -> Int in
-                guard let base = raw.baseAddress else { return 0 }
-                return Glibc.send(fd, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            sent += n
-        }
-        return true
+        LoopbackSocket.sendAll(bytes, on: fd)
     }
 
     private func headEnd() -> Int? {
@@ -204,18 +184,6 @@ struct HTTPStream {
     }
 
     private mutating func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while !stopped() {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 50)
-            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
-            if ready < 0 { return false }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            buffer.append(contentsOf: chunk[0..<n])
-            return true
-        }
-        return false
+        LoopbackSocket.receiveSome(fd, into: &buffer, stopped: stopped)
     }
 }

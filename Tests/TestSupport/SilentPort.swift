@@ -11,12 +11,7 @@ public final class SilentPort: Sendable {
     private let fillers: [Int32]
 
     public init() throws {
-        let (fd, port, address) = try LoopbackSocket.bound()
-        guard listen(fd, 0) == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        let (fd, port, address) = try LoopbackSocket.listening(backlog: 0)
         listener = fd
         self.port = port
         // An accept queue of backlog 0 holds one connection; two more attempts make sure it is full.
