@@ -147,8 +147,23 @@ public final class EventSlab: @unchecked Sendable {
     /// Moves the committed events out (bytes, ends, tokens, data length) and leaves the slab empty
     /// with a fresh buffer; bytes written after the last commit are dropped.
     func take() -> (storage: ByteBuffer, ends: [Int], runs: [TokenRun], dataBytes: Int) {
-        data.count = committedBytes
+        let used = committedBytes
+        data.count = used
         let old = state.pointee
+        if used * 4 < capacity {
+            // A partial batch (caught up, flush interval, shutdown): hand over a copy of its size
+            // and keep the big buffer, so that many small batches waiting in the backlog hold
+            // what they contain, not a full batch's capacity each.
+            let copy = ByteBuffer(capacity: max(used, 16))
+            copy.append(old.data.bytes)
+            state.pointee.data.removeAll(keepingCapacity: true)
+            state.pointee.ends.removeAll(keepingCapacity: true)
+            state.pointee.runs.removeAll(keepingCapacity: true)
+            state.pointee.sizes.removeAll(keepingCapacity: true)
+            state.pointee.dataBytes = 1
+            state.pointee.firstEventNanos = 0
+            return (copy, Array(old.ends[...]), Array(old.runs[...]), old.dataBytes)
+        }
         state.pointee = State(data: ByteBuffer(capacity: capacity))
         state.pointee.sizes = old.sizes
         state.pointee.sizes.removeAll(keepingCapacity: true)

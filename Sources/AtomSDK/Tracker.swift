@@ -156,6 +156,11 @@ public final class Tracker: Sendable {
         core.waitUntilIdle(timeout: timeout)
     }
 
+    /// Whether sealed batches wait for a worker (every worker is busy).
+    public var hasQueuedBatches: Bool {
+        core.lock.withLock { !core.queue.isEmpty }
+    }
+
     /// Events and bytes accepted and not yet settled (partial, queued or in flight).
     public var backlog: (events: Int, bytes: Int) {
         core.lock.withLock { (core.backlogEvents, core.backlogBytes) }

@@ -28,6 +28,8 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     /// Events handed to slabs that the tracker refused (only while stopping); they are never
     /// acknowledged, so their lines are read again on the next start.
     private var refused = false
+    /// A caught-up flush was put off while the tracker's workers were busy (see `caughtUp`).
+    private var flushDeferred = false
     let counters = InputCounters()
     /// Container unwrapping and multiline grouping, when the input has either.
     let assembler: EventAssembler?
@@ -124,14 +126,37 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     /// unacknowledged, and one more keeps the chunk unsettled too.
     func dueAcknowledgements(_ produced: Int) -> Int { refused ? produced + 1 : produced }
 
-    func caughtUp() { submitAll() }
+    /// Caught up: the partial slabs go now, so a quiet stream is delivered at once. But while
+    /// every worker is busy and batches wait, one more small batch per caught-up moment would
+    /// pile up as many tiny requests (a writer trickling lines to a slow endpoint), so the slabs
+    /// keep filling instead; they go once the queue drains (checked before each read) or at the
+    /// flush interval.
+    func caughtUp() {
+        if tracker.hasQueuedBatches {
+            flushDeferred = true
+        } else {
+            flushDeferred = false
+            submitAll()
+        }
+    }
 
-    func hasRoom() -> Bool { tracker.hasRoom }
+    func hasRoom() -> Bool {
+        if flushDeferred {
+            if tracker.hasQueuedBatches {
+                submitExpired()
+            } else {
+                flushDeferred = false
+                submitAll()
+            }
+        }
+        return tracker.hasRoom
+    }
 
     func waitForRoom(timeout: Double) -> Bool { tracker.waitForRoom(timeout: timeout) }
 
     /// Submits every partial slab (caught up, end of a run, shutdown).
     func submitAll() {
+        flushDeferred = false
         for stream in slabs.indices where slabs[stream].count > 0 { submit(stream) }
     }
 

@@ -126,6 +126,7 @@ public final class Shipper: @unchecked Sendable {
         progress.start()
         for slot in slots { start(slot, once: true) }
         for slot in slots { slot.done.wait() }
+        for slot in slots { slot.pipeline.submitAll() }
         progress.stop()
         tracker.flush()
         var lastReport = Clock.nanos()
