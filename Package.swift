@@ -49,7 +49,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AtomBaseTests", dependencies: ["AtomBase"], swiftSettings: strict),
-        .testTarget(name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport", "CZlib"], swiftSettings: strict),
+        .testTarget(
+            name: "AtomSDKTests", dependencies: ["AtomSDK", "TestSupport", "CZlib", "atom-sdk-example"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "LogTailTests", dependencies: ["LogTail", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StreamMappingTests", dependencies: ["StreamMapping", "TestSupport"], swiftSettings: strict),
         .testTarget(

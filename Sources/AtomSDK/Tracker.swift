@@ -9,7 +9,7 @@ import AtomBase
 /// Every settled batch is reported once through `onReport`, with its tokens, so a caller can move
 /// its checkpoints. No callback runs after `stop` has returned.
 public final class Tracker: Sendable {
-    private let core: TrackerCore
+    let core: TrackerCore
 
     /// Creates the tracker and starts its worker and timer threads.
     /// - Parameters:

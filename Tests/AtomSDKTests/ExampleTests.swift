@@ -1,0 +1,66 @@
+import AtomSDK
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The example program, built beside the test bundle (`.build/<config>/atom-sdk-example`).
+private var examplePath: String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? CommandLine.arguments[0]
+    var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("atom-sdk-example").path),
+          directory.path != "/" {
+        directory = directory.deletingLastPathComponent()
+    }
+    return directory.appendingPathComponent("atom-sdk-example").path
+}
+
+@Suite("The example program", .serialized)
+struct ExampleTests {
+    @Test("SIGINT and SIGTERM stop the tracker gracefully: every accepted event arrives once",
+          arguments: [SIGTERM, SIGINT])
+    func signalStopsGracefully(_ signal: Int32) throws {
+        let receiver = try AtomReceiver(keys: ["sdk_test": "k", "sdk_test_follow": "k"])
+        let proxy = try LoopbackProxy()
+        let folder = try TempDir()
+        let output = folder.file("stdout")
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: examplePath)
+        process.arguments = [receiver.endpoint, "sdk_test", "k", "--until-signal"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        // The default HTTP options take the proxy from the environment (the suite's NO_PROXY is left out).
+        var environment = ProcessInfo.processInfo.environment.filter { $0.key.lowercased() != "no_proxy" }
+        environment["HTTP_PROXY"] = proxy.url
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        // The first part (3 client events, 250 tracked), then events that keep coming.
+        #expect(eventually(timeout: 60) { receiver.events(stream: "sdk_test_follow").count >= 200 })
+        kill(process.processIdentifier, signal)
+        #expect(eventually(timeout: 60) { !process.isRunning })
+
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        let line = try #require(printed.split(separator: "\n").first { $0.hasPrefix("stopped by \(name): ") },
+                                "stdout: \(printed)")
+        let figures = line.split(separator: " ").compactMap { Int($0) }
+        #expect(figures.count == 3)
+        let (accepted, delivered, unsettled) = (figures[0], figures[1], figures[2])
+        #expect(delivered == accepted && unsettled == 0)
+        let followed = receiver.events(stream: "sdk_test_follow").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["milliseconds"] as? Int
+        }
+        // Every event tracked after the first 250 arrived exactly once (two workers: in any order).
+        #expect(followed.count == accepted - 250)
+        #expect(Set(followed) == Set(0..<(accepted - 250)))
+        #expect(receiver.events(stream: "sdk_test").count == 3 + 250)
+        #expect(receiver.authFailures == 0)
+        #expect(proxy.requests.count == receiver.requests.count, "every request went through HTTP_PROXY")
+    }
+}
