@@ -63,7 +63,8 @@ tracker.flush()
 guard follow else {
     let undelivered = tracker.stop(deadline: 30)
     let counters = tracker.counters
-    print("tracker: \(counters.delivered) delivered, \(counters.deadLettered) dead-lettered, \(undelivered) not settled")
+    print("tracker: \(counters.delivered) delivered, \(counters.deadLettered) dead-lettered, "
+          + "\(undelivered) not settled")
     exit(undelivered == 0 && counters.deadLettered == 0 ? 0 : 1)
 }
 
