@@ -43,6 +43,10 @@ let package = Package(
             name: "atom-sdk-example", dependencies: ["AtomSDK"], path: "Examples/SDKExample",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "atom-sdk-bench", dependencies: ["AtomSDK", "AtomBase"], path: "Benchmarks/SDKBench",
+            swiftSettings: strict
+        ),
 
         .target(
             name: "TestSupport", dependencies: ["AtomBase", "CCrypto"], path: "Tests/TestSupport",

@@ -70,8 +70,9 @@ public enum AtomWire {
         out.append(string: ",\"bulk\":true}")
     }
 
-    /// Appends D for `batch`: `[` + each event escaped once as a JSON string, comma separated + `]`.
-    static func appendData(_ batch: EventBatch, to out: ByteBuffer) {
+    /// Appends D for `batch`: `[` + each event escaped once as a JSON string, comma separated + `]`
+    /// (the `data` string of its bulk request, which its `auth` signs).
+    public static func appendData(_ batch: EventBatch, to out: ByteBuffer) {
         out.reserve(batch.dataBytes)
         out.append(UInt8(ascii: "["))
         for index in 0..<batch.count {

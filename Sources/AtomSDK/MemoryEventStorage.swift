@@ -8,7 +8,20 @@ public final class MemoryEventStorage: EventStorage {
     /// Most bytes (events' UTF-8 lengths) one stream's queue holds.
     public let maxBytes: Int
 
-    private let queues = Mutex<[String: StreamQueue]>([:])
+    /// The queues by stream, and the one used last (a caller adding to one stream skips hashing
+    /// its name every time).
+    private struct Queues {
+        var byStream: [String: StreamQueue] = [:]
+        var last: StreamQueue?
+
+        mutating func queue(_ stream: String) -> StreamQueue? {
+            if let last, last.stream == stream { return last }
+            last = byStream[stream]
+            return last
+        }
+    }
+
+    private let queues = Mutex(Queues())
 
     /// - Parameters:
     ///   - maxEvents: events per stream, at least 1.
@@ -23,11 +36,12 @@ public final class MemoryEventStorage: EventStorage {
         let bytes = event.data.utf8.count
         return queues.withLock { queues in
             let queue: StreamQueue
-            if let known = queues[event.stream] {
+            if let known = queues.queue(event.stream) {
                 queue = known
             } else {
-                queue = StreamQueue()
-                queues[event.stream] = queue
+                queue = StreamQueue(stream: event.stream)
+                queues.byStream[event.stream] = queue
+                queues.last = queue
             }
             if queue.count > 0 && (queue.count + 1 > maxEvents || queue.bytes + bytes > maxBytes) {
                 return false
@@ -39,22 +53,22 @@ public final class MemoryEventStorage: EventStorage {
 
     public func get(stream: String) -> StoredEvent? {
         queues.withLock { queues in
-            guard let queue = queues[stream], let first = queue.first else { return nil }
+            guard let queue = queues.queue(stream), let first = queue.first else { return nil }
             return StoredEvent(stream: stream, data: first.data, token: first.token)
         }
     }
 
     public func remove(stream: String) {
-        queues.withLock { queues in queues[stream]?.popFirst() }
+        queues.withLock { queues in queues.queue(stream)?.popFirst() }
     }
 
     public var isEmpty: Bool {
-        queues.withLock { queues in queues.values.allSatisfy { $0.count == 0 } }
+        queues.withLock { queues in queues.byStream.values.allSatisfy { $0.count == 0 } }
     }
 
     /// Events waiting in `stream`'s queue.
     public func count(stream: String) -> Int {
-        queues.withLock { queues in queues[stream]?.count ?? 0 }
+        queues.withLock { queues in queues.queue(stream)?.count ?? 0 }
     }
 }
 
@@ -65,8 +79,13 @@ private final class StreamQueue {
         var token: UInt64
     }
 
+    let stream: String
     private var entries = FIFO<Entry>()
     private(set) var bytes = 0
+
+    init(stream: String) {
+        self.stream = stream
+    }
 
     var count: Int { entries.count }
 

@@ -23,6 +23,9 @@ final class TrackerCore: @unchecked Sendable {
 
     var streams: [StreamState] = []
     private var streamIDs: [String: Int] = [:]
+    /// The stream `track(stream:data:)` named last: a caller tracking to one stream skips the
+    /// dictionary lookup (hashing the name) for every event.
+    private var lastNamed: StreamState?
     /// Sealed batches waiting for a worker.
     var queue = FIFO<EventBatch>()
     /// Events and bytes accepted and not yet settled (stored, queued or in flight).
@@ -68,15 +71,21 @@ final class TrackerCore: @unchecked Sendable {
     /// The index of stream `name`, registering it on first use. A later key fills in a missing one;
     /// a stream registered without any key takes `options.authKey`.
     func streamIndexLocked(_ name: String, authKey: String?) -> Int {
+        if let last = lastNamed, last.name == name, authKey == nil || last.authKey?.isEmpty == false {
+            return last.index
+        }
         if let index = streamIDs[name] {
+            lastNamed = streams[index]
             if streams[index].authKey?.isEmpty ?? true, let authKey, !authKey.isEmpty {
                 streams[index].authKey = authKey
             }
             return index
         }
         let key = authKey.flatMap { $0.isEmpty ? nil : $0 } ?? options.authKey
-        streams.append(StreamState(index: streams.count, name: name, authKey: key))
-        streamIDs[name] = streams.count - 1
+        let stream = StreamState(index: streams.count, name: name, authKey: key)
+        streams.append(stream)
+        streamIDs[name] = stream.index
+        lastNamed = stream
         return streams.count - 1
     }
 
