@@ -63,4 +63,33 @@ struct ExampleTests {
         #expect(receiver.authFailures == 0)
         #expect(proxy.requests.count == receiver.requests.count, "every request went through HTTP_PROXY")
     }
+
+    @Test("the README's library example type-checks against the built AtomSDK")
+    func readmeExampleCompiles() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## The AtomSDK library"))
+        let start = try #require(readme.range(of: "```swift\n", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let folder = try TempDir()
+        try String(readme[start.upperBound..<end.lowerBound]).write(toFile: folder.file("main.swift"),
+                                                                     atomically: true, encoding: .utf8)
+        let modules = URL(fileURLWithPath: examplePath).deletingLastPathComponent().appendingPathComponent("Modules")
+        var arguments = ["swiftc", "-typecheck", "-swift-version", "6", "-I", modules.path]
+        for library in ["CCurl", "CCrypto", "CZlib", "CSystem", "CByteScan"] {
+            let map = repository.appendingPathComponent("Sources/\(library)/module.modulemap").path
+            if FileManager.default.fileExists(atPath: map) { arguments += ["-Xcc", "-fmodule-map-file=" + map] }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments + [folder.file("main.swift")]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(messages)")
+    }
 }
