@@ -4,17 +4,8 @@ import Glibc
 import Testing
 import TestSupport
 
-/// The example program, built beside the test bundle (`.build/<config>/atom-sdk-example`).
-private var examplePath: String {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        ?? CommandLine.arguments[0]
-    var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("atom-sdk-example").path),
-          directory.path != "/" {
-        directory = directory.deletingLastPathComponent()
-    }
-    return directory.appendingPathComponent("atom-sdk-example").path
-}
+/// The example program, built beside the test bundle.
+private var examplePath: String { BuiltProduct.path("atom-sdk-example") }
 
 @Suite("The example program", .serialized)
 struct ExampleTests {

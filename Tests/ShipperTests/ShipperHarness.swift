@@ -6,17 +6,7 @@ import TestSupport
 /// folder.
 enum ShipperBinary {
     /// `.build/<config>/atom-shipper`, next to the test bundle that runs this.
-    static var path: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        // The test binary sits in `<name>PackageTests.xctest` (a file on Linux) in the build folder.
-        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("atom-shipper").path),
-              directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("atom-shipper").path
-    }
+    static var path: String { BuiltProduct.path("atom-shipper") }
 
     struct Result {
         var status: Int32
