@@ -5,6 +5,7 @@ public struct AtomJSONError: Error, Sendable, Equatable, CustomStringConvertible
     /// What was wrong, with the key path where known (`items[2].price: ...`).
     public let message: String
 
+    /// An error with its message.
     public init(_ message: String) {
         self.message = message
     }

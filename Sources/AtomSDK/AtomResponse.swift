@@ -30,6 +30,7 @@ public struct AtomResponse: Sendable, Equatable {
     /// Why the request failed; nil on a 2xx answer.
     public let error: AtomError?
 
+    /// An answer (for transports and tests that build one).
     public init(status: Int, body: String, error: AtomError?) {
         self.status = status
         self.body = body

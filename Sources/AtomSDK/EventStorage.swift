@@ -7,6 +7,7 @@ public struct StoredEvent: Sendable, Equatable {
     /// The caller's token, handed back in the report of the batch that settles the event.
     public var token: UInt64
 
+    /// An event of `stream` with its JSON text and the caller's token.
     public init(stream: String, data: String, token: UInt64 = 0) {
         self.stream = stream
         self.data = data

@@ -13,6 +13,7 @@ public struct FileRotation: Sendable, Equatable {
     /// Bytes the live and rotated files may hold together; nil keeps every rotated file.
     public var maxTotalBytes: Int?
 
+    /// Rotation at `maxFileBytes` per file, keeping `maxTotalBytes` in all (nil: no bound).
     public init(maxFileBytes: Int? = nil, maxTotalBytes: Int? = nil) {
         self.maxFileBytes = maxFileBytes
         self.maxTotalBytes = maxTotalBytes

@@ -51,6 +51,7 @@ public final class MemoryEventStorage: EventStorage {
         }
     }
 
+    /// The oldest event of `stream`, left in its queue.
     public func get(stream: String) -> StoredEvent? {
         queues.withLock { queues in
             guard let queue = queues.queue(stream), let first = queue.first else { return nil }
@@ -58,10 +59,12 @@ public final class MemoryEventStorage: EventStorage {
         }
     }
 
+    /// Drops the oldest event of `stream`.
     public func remove(stream: String) {
         queues.withLock { queues in queues.queue(stream)?.popFirst() }
     }
 
+    /// Whether every stream's queue is empty.
     public var isEmpty: Bool {
         queues.withLock { queues in queues.byStream.values.allSatisfy { $0.count == 0 } }
     }
