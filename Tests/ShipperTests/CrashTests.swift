@@ -5,6 +5,8 @@ import TestSupport
 
 /// kill -9 while a log is written and rotated. The README promises that no line is lost and that
 /// the repeats are at most the batches in flight plus those acknowledged since the last commit.
+/// Every event carries its deterministic id (`metadata.eventId`): after dropping repeated ids, the
+/// receiver holds each written line exactly once.
 @Suite("Crash and restart", .serialized)
 struct CrashTests {
     // The shipper's settings, used both in its config and in the bound on repeats below.
@@ -99,7 +101,7 @@ struct CrashTests {
           checkpoints: { path: "state/cp.sqlite", commitIntervalMs: \(Self.commitIntervalMs) },
           deadLetter: { path: "state/dead.jsonl" },
           tracker: { batchSize: \(Self.batchSize), workers: \(Self.workers) },
-          inputs: [{ name: "app", paths: ["app.log*"], stream: "app" }],
+          inputs: [{ name: "app", paths: ["app.log*"], stream: "app", metadata: { eventId: true } }],
         }
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
@@ -153,7 +155,20 @@ struct CrashTests {
                         endEvent: receiver.allEvents.count, stderr: final.stderr, killed: false))
         #expect(final.status == 0, "the last run did not stop cleanly: \(final.stderr)")
 
-        let messages = receiver.events(stream: "app").map { decode($0)["message"] as? String ?? "" }
+        let events = receiver.events(stream: "app").map(decode)
+        let messages = events.map { $0["message"] as? String ?? "" }
+        // A receiver that drops repeated ids: the first event with each id is kept.
+        var kept: [String: String] = [:]
+        var idConflicts: [String] = []
+        for event in events {
+            let id = event["event_id"] as? String ?? ""
+            let message = event["message"] as? String ?? ""
+            if let earlier = kept[id] {
+                if earlier != message { idConflicts.append("\(id): \(earlier) / \(message)") }
+            } else {
+                kept[id] = message
+            }
+        }
         let counts = multiset(messages)
         let missing = written.subtracting(counts.keys).compactMap(CrashWriter.number).sorted()
         let unexpected = Set(counts.keys).subtracting(written)
@@ -171,6 +186,10 @@ struct CrashTests {
         #expect(missing.isEmpty, "lost \(missing.count) of \(total) lines\n\(report)")
         #expect(unexpected.isEmpty, "never written but arrived: \(unexpected.sorted().prefix(5))")
         #expect(repeats <= bound, "\(repeats) repeats, more than \(bound)\n\(report)")
+        #expect(!kept.keys.contains(""), "an event without an id")
+        #expect(idConflicts.isEmpty, "one id for two lines: \(idConflicts.prefix(5))")
+        #expect(multiset(kept.values) == multiset(written.sorted()),
+                "after dropping repeated ids: \(kept.count) events for \(written.count) lines")
     }
 
     // MARK: Helpers
