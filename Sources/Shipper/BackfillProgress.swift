@@ -10,14 +10,18 @@ final class BackfillProgress: @unchecked Sendable {
     private let terminal: Bool
     private let logger: Logger
     private let bytesRead: @Sendable () -> Int64
+    /// The config file, named in every log line.
+    private let config: String
     private let stopped = Completion()
     private let finished = Completion()
     private let started = Clock.nanos()
     static let logInterval = 5.0
     static let redrawInterval = 0.25
 
-    init(total: Int64, terminal: Bool, logger: Logger, bytesRead: @escaping @Sendable () -> Int64) {
+    init(total: Int64, terminal: Bool, logger: Logger, config: String,
+         bytesRead: @escaping @Sendable () -> Int64) {
         self.total = total
+        self.config = config
         self.terminal = terminal
         self.logger = logger
         self.bytesRead = bytesRead
@@ -26,7 +30,7 @@ final class BackfillProgress: @unchecked Sendable {
     /// Starts showing progress on a thread of its own.
     func start() {
         logger.info("backfill: reading what the inputs' files hold",
-                    ["bytes": String(total), "size": Self.size(Double(total))])
+                    ["config": config, "bytes": String(total), "size": Self.size(Double(total))])
         Threads.spawn(name: "backfill-progress") { [self] in
             let interval = terminal ? Self.redrawInterval : Self.logInterval
             while !stopped.wait(timeoutNanos: UInt64(interval * 1e9)) { show(final: false) }
@@ -54,7 +58,7 @@ final class BackfillProgress: @unchecked Sendable {
             text.withUTF8 { _ = try? Sys.writeAll(2, UnsafeRawBufferPointer($0)) }
         } else {
             logger.info(final ? "backfill: everything read" : "backfill progress", [
-                "bytesDone": String(done), "bytesTotal": String(total), "percent": String(percent),
+                "config": config, "bytesDone": String(done), "bytesTotal": String(total), "percent": String(percent),
                 "bytesPerSecond": String(Int(rate)), "secondsLeft": String(Int(left.rounded(.up))),
             ])
         }

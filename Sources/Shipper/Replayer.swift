@@ -119,7 +119,8 @@ public struct Replayer {
         }
         tracker.flush()
         while !tracker.waitUntilIdle(timeout: 10) {
-            logger.info("waiting for replayed events to be delivered", ["pending": String(tracker.pendingEvents)])
+            logger.info("waiting for replayed events to be delivered",
+                        ["config": config.file, "pending": String(tracker.pendingEvents)])
         }
         tracker.stop(deadline: config.shutdownTimeout)
         if !liveExisted, (try? Sys.stat(path: config.deadLetterPath).size) == 0 {

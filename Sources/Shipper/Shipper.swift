@@ -122,6 +122,7 @@ public final class Shipper: @unchecked Sendable {
         let running = slots
         let progress = BackfillProgress(
             total: running.reduce(0) { $0 + $1.tailer.unreadBytes() }, terminal: terminal, logger: logger,
+            config: config.file,
             bytesRead: { running.reduce(0) { $0 + Int64($1.tailer.bytesRead) } })
         progress.start()
         for slot in slots { start(slot, once: true) }
@@ -133,7 +134,8 @@ public final class Shipper: @unchecked Sendable {
         while !tracker.waitUntilIdle(timeout: 1) {
             if Clock.nanos() &- lastReport > 10_000_000_000 {
                 lastReport = Clock.nanos()
-                logger.info("waiting for events to be delivered", ["pending": String(tracker.pendingEvents)])
+                logger.info("waiting for events to be delivered",
+                            ["config": config.file, "pending": String(tracker.pendingEvents)])
             }
         }
         commitAll()
@@ -150,7 +152,8 @@ public final class Shipper: @unchecked Sendable {
     public func runUntilSignalled() -> RunSummary {
         let started = Clock.nanos()
         for slot in slots { start(slot, once: false) }
-        logger.info("following inputs", ["inputs": String(slots.count)])
+        logger.info("following inputs",
+                    ["config": config.file, "inputs": slots.map(\.input.name).joined(separator: ",")])
         let stopSnapshots = startSnapshots()
         var signal = Signals.next()
         while signal == SIGHUP {
@@ -158,12 +161,13 @@ public final class Shipper: @unchecked Sendable {
             signal = Signals.next()
         }
         logger.info("stopping: no more reading, delivering what is in flight",
-                    ["signal": Signals.name(signal), "timeoutSeconds": String(config.shutdownTimeout)])
+                    ["config": config.file, "signal": Signals.name(signal),
+                     "timeoutSeconds": String(config.shutdownTimeout)])
         Threads.spawn(name: "second-signal") { [self] in
             var again: Int32
             repeat { again = Signals.next() } while again == SIGHUP
             logger.warning("second signal; exiting now after committing what was acknowledged",
-                           ["signal": Signals.name(again)])
+                           ["config": config.file, "signal": Signals.name(again)])
             commitAll()
             exit(0)
         }
@@ -178,10 +182,10 @@ public final class Shipper: @unchecked Sendable {
         writeMetrics(snapshot())
         if unsettled > 0 {
             logger.warning("stopped with events not delivered; they are read again on the next start",
-                           ["events": String(unsettled)])
+                           ["config": config.file, "events": String(unsettled)])
         }
         store.close()
-        logger.info("stopped", [:])
+        logger.info("stopped", ["config": config.file])
         return summary(seconds: Double(Clock.nanos() &- started) / 1e9)
     }
 
