@@ -49,9 +49,11 @@ struct BackfillProgressTests {
         let first = try ShipperBinary.run(["run", "--config", config, "--once"])
         #expect(first.status == 0)
         #expect(!first.stderr.contains("\r"))
-        #expect(first.stderr.contains("backfill: reading what the inputs' files hold bytes=1000000 "),
-                "\(first.stderr)")
-        #expect(first.stderr.contains("backfill: everything read bytesDone=1000000 bytesTotal=1000000 percent=100"))
+        let lines = first.stderr.split(separator: "\n")
+        let start = lines.first { $0.contains("backfill: reading what the inputs' files hold") } ?? ""
+        #expect(start.contains("config=\(config)") && start.contains(" bytes=1000000 "), "\(first.stderr)")
+        let end = lines.first { $0.contains("backfill: everything read") } ?? ""
+        #expect(end.contains("bytesDone=1000000 bytesTotal=1000000 percent=100"), "\(first.stderr)")
 
         Self.appendLines(dir.file("app.log"), from: 10_000, count: 2500)
         let second = try ShipperBinary.run(["run", "--config", config, "--once"])
