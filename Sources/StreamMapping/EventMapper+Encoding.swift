@@ -101,17 +101,26 @@ extension EventMapper {
     /// a comma when members precede them), and the closing brace. Returns the `"`, `\\` and
     /// control bytes it wrote.
     @inline(__always) @discardableResult
-    private func appendClosing(after written: Previous, to out: ByteBuffer) -> Int {
-        var previous = written
-        var specials = 0
-        if hasSourceFields {
-            let start = out.count
-            previous = appendSourceFields(after: written, to: out)
-            specials = JSON.specialCount(out.slice(start..<out.count))
-        }
+    private func appendClosing(after previous: Previous, to out: ByteBuffer) -> Int {
+        if hasSourceFields { return appendSourceFieldsAndClosing(after: previous, to: out) }
+        return appendClosingBytes(after: previous, to: out)
+    }
+
+    /// `appendClosing` with the source fields first; out of line, so that the encoder's loop is
+    /// compiled as it is without them.
+    @inline(never)
+    private func appendSourceFieldsAndClosing(after written: Previous, to out: ByteBuffer) -> Int {
+        let start = out.count
+        let previous = appendSourceFields(after: written, to: out)
+        let specials = JSON.specialCount(out.slice(start..<out.count))
+        return specials + appendClosingBytes(after: previous, to: out)
+    }
+
+    @inline(__always)
+    private func appendClosingBytes(after previous: Previous, to out: ByteBuffer) -> Int {
         let skip = previous == .none && !hasAddedFields ? 1 : previous.rawValue
         out.append(UnsafeRawBufferPointer(start: closingBytes + skip, count: closingCount - skip))
-        return specials + (skip == 0 ? closingSpecials.0 : skip == 1 ? closingSpecials.1 : closingSpecials.2)
+        return skip == 0 ? closingSpecials.0 : skip == 1 ? closingSpecials.1 : closingSpecials.2
     }
 
     /// A JSON line: its own bytes, unless added fields must be spliced in or a member they
