@@ -184,4 +184,22 @@ struct HeldLinesTests {
         #expect(follower.stop())
         #expect(follower.joiner.events.last == .init(lines: ["r2+"], offset: 3, reason: .released))
     }
+
+    @Test("a file truncated under held lines releases them before it is read from the start")
+    func truncationReleases() throws {
+        let scratch = try Scratch()
+        let harness = try Harness(scratch: scratch)
+        let path = try scratch.write("app.log", lines: ["t1", "t2+"])
+        let follower = JoinFollower(try harness.tailer(["app.log"]), quietAfter: 1000)
+        #expect(poll(limit: 15) { follower.joiner.events.count == 1 && follower.joiner.holding })
+        try tool("truncate", ["-s", "0", path])
+        try scratch.append("app.log", "new\n")
+        #expect(poll(limit: 15) { follower.joiner.events.count == 3 })
+        #expect(follower.stop())
+        #expect(follower.joiner.events == [
+            .init(lines: ["t1"], offset: 0, reason: .line),
+            .init(lines: ["t2+"], offset: 3, reason: .released),
+            .init(lines: ["new"], offset: 0, reason: .line),
+        ])
+    }
 }
