@@ -28,8 +28,6 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
     /// Events handed to slabs that the tracker refused (only while stopping); they are never
     /// acknowledged, so their lines are read again on the next start.
     private var refused = false
-    /// A caught-up flush was put off while the tracker's workers were busy (see `caughtUp`).
-    private var flushDeferred = false
     let counters = InputCounters()
     /// Container unwrapping and multiline grouping, when the input has either.
     let assembler: EventAssembler?
@@ -128,35 +126,23 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
 
     /// Caught up: the partial slabs go now, so a quiet stream is delivered at once. But while
     /// every worker is busy and batches wait, one more small batch per caught-up moment would
-    /// pile up as many tiny requests (a writer trickling lines to a slow endpoint), so the slabs
-    /// keep filling instead; they go once the queue drains (checked before each read) or at the
-    /// flush interval.
+    /// pile up as many tiny requests (a writer trickling lines to a slow endpoint): then the
+    /// events are copied into the tracker's open batch for their stream instead, which grows until
+    /// it is full or its flush interval passes, and a worker takes it.
     func caughtUp() {
-        if tracker.hasQueuedBatches {
-            flushDeferred = true
+        if tracker.hasQueuedBatches && tracker.hasRoom {
+            for stream in slabs.indices where slabs[stream].count > 0 { track(stream) }
         } else {
-            flushDeferred = false
             submitAll()
         }
     }
 
-    func hasRoom() -> Bool {
-        if flushDeferred {
-            if tracker.hasQueuedBatches {
-                submitExpired()
-            } else {
-                flushDeferred = false
-                submitAll()
-            }
-        }
-        return tracker.hasRoom
-    }
+    func hasRoom() -> Bool { tracker.hasRoom }
 
     func waitForRoom(timeout: Double) -> Bool { tracker.waitForRoom(timeout: timeout) }
 
     /// Submits every partial slab (caught up, end of a run, shutdown).
     func submitAll() {
-        flushDeferred = false
         for stream in slabs.indices where slabs[stream].count > 0 { submit(stream) }
     }
 
@@ -165,6 +151,19 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         for (stream, slab) in slabs.enumerated() where slab.count > 0 && now &- slab.firstEventNanos >= flushNanos {
             submit(stream)
         }
+    }
+
+    /// Copies the slab's events into the tracker's open batch for the stream (see `caughtUp`).
+    private func track(_ stream: Int) {
+        do {
+            let events = slabs[stream].count
+            try tracker.track(slabs[stream], to: streamIDs[stream])
+            ledger.submitted(events, stream: streamNames[stream])
+        } catch {
+            refused = true
+            logger.debug("tracker refused events", ["input": name, "error": error.description])
+        }
+        slabs[stream].removeAll()
     }
 
     private func submit(_ stream: Int) {
