@@ -54,9 +54,11 @@ extension CheckpointStore {
     /// Opens the connection, checks the file's integrity, migrates it and loads every row.
     /// Throws with `damaged` set when the file is not a database or is corrupt.
     func openConnection() throws(CheckpointError) {
-        let previousMask = umask(0o077)
+        // Created 0600 here rather than under a umask, which is process-wide: SQLite gives its WAL
+        // and shared-memory files the database file's mode.
+        let created = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if created >= 0 { Glibc.close(created) }
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
-        umask(previousMask)
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             closeConnection()

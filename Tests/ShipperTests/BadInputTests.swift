@@ -183,6 +183,8 @@ struct BadInputTests {
           inputs: [{ name: "logs", paths: ["*.log"], stream: "logs" }],
         }
         """, to: config)
+        // Whatever the umask of this process was when they were written.
+        for readable in [config, dir.file("shared.log")] { chmod(readable, 0o644) }
         let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", ShipperBinary.path]
         let result = try tool(asNobody: asNobody + ["run", "--config", config, "--once"])
         #expect(result.status == 1, "\(result.stderr)")
