@@ -117,6 +117,9 @@ final class LineFramer {
         }
     }
 
+    /// Points the recorded lines' starts and ends at `base` instead (after a conversion).
+    func rebase(to base: UnsafeMutablePointer<UInt8>) { tables.pointee.lineBase = base }
+
     private func record(start: Int, end: Int, offset: Int64, cut: Bool) {
         var start = start
         var offset = offset

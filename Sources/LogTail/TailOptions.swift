@@ -2,6 +2,8 @@
 public struct TailOptions: Sendable {
     /// Where reading starts in a file that no checkpoint knows.
     public enum StartAt: String, Sendable { case beginning, end }
+    /// The files' text encoding: lines in Latin-1 (ISO 8859-1) are converted to UTF-8 as read.
+    public enum Encoding: String, Sendable { case utf8 = "utf-8", latin1 = "latin-1" }
 
     /// The input's name: checkpoints are kept per (input, file identity).
     public var input: String
@@ -17,9 +19,28 @@ public struct TailOptions: Sendable {
     /// Bytes read per system call.
     public var readBufferBytes = 256 << 10
     /// Bytes read from one file before the others get a turn.
-    public var readBudgetBytes = 4 << 20
-    /// Seconds between full rescans of the globs (inotify wakes the tailer sooner).
-    public var rescanInterval = 1.0
+    public var readBudgetBytes = 1 << 20
+    /// Bytes per second the input reads at most, over all its files (0: no cap).
+    public var maxReadBytesPerSecond = 0
+    /// Descriptors the input keeps open at most; idle files beyond it are closed and opened
+    /// again when they change.
+    public var maxOpenFiles = 512
+    /// Files not modified for this many seconds when found, and unknown to the checkpoints, are
+    /// not read until they change; then only what was added is read (0: read every file).
+    public var ignoreOlderThan = 0.0
+    public var encoding = Encoding.utf8
+    /// Seconds between full rescans of the globs and of every file's size: a safety net behind
+    /// inotify, which reports new, moved and written files at once. Without inotify, or for a
+    /// folder it cannot watch, files are polled every `pollInterval` instead.
+    public var rescanInterval = 10.0
+    /// Seconds between polls when inotify cannot be used.
+    public var pollInterval = 1.0
+    /// Unread bytes that files whose path no longer leads to them (deleted, or renamed out of
+    /// the globs) may hold open in total; beyond it the oldest are released and their unread
+    /// bytes given up, with a warning (0: no limit).
+    public var rotatedMaxBytes: Int64 = 0
+    /// Seconds such a file is kept open at most before its unread bytes are given up (0: no limit).
+    public var rotatedMaxAge = 0.0
     /// Seconds a rotated-away file stays open without growing before it is closed.
     public var rotateIdle = 5.0
     /// Seconds an unterminated last line waits for the rest before it is emitted.

@@ -1,7 +1,11 @@
 import AtomBase
 import Glibc
 
-/// One open file of an input: its descriptor, reader, framing state and progress.
+/// One file of an input: its descriptor (when open), reader, framing state and progress.
+///
+/// A file stays known while it is closed to keep within `maxOpenFiles` ("parked"): its path,
+/// offset, framing state and progress are kept, and it is opened again by path, and checked to
+/// be the same inode, when it changes.
 final class TailedFile {
     enum Kind { case undecided, plain, gzip }
     enum State: Equatable {
@@ -14,10 +18,10 @@ final class TailedFile {
     }
 
     var path: String
-    private(set) var fd: Int32
+    private(set) var fd: Int32 = -1
     let device: UInt64
     let inode: UInt64
-    var kind: Kind
+    var kind: Kind = .undecided
     var gzip: GzipReader?
     /// Decompresses ahead on its own thread (large archives).
     var prefetch: GzipPrefetcher?
@@ -26,23 +30,46 @@ final class TailedFile {
     /// Logical offset (decompressed for gzip) of the next byte to read.
     var readOffset: Int64 = 0
     let framing: FramingState
-    /// Monotonic time of the last read that returned data (or of opening).
+    /// Monotonic time of the last read that returned data (or of discovery).
     var lastData: UInt64
+    /// Monotonic time the file was first found.
+    let trackedAt: UInt64
+    /// Identification was put off this many times (a short file that may be a copy).
+    var identifyAttempts = 0
+    /// The last bytes read, up to `markBytes`: if the bytes before the offset change, the file was
+    /// rewritten even when its size and head say nothing.
+    var tailMark: [UInt8] = []
+    static let markBytes = 32
+    /// Monotonic time the file was last read or opened (which idle file to close first).
+    var lastUsed: UInt64
     var lastSize: Int64
     var lastModified: Int64
-    /// The gzip data ended inside a member at this time (archive still being written, or truncated).
-    var gzipStalledSince: UInt64?
-    /// Seen by the latest discovery.
-    var seen = true
+    /// The inotify watch on the file's inode, or -1 (then it is polled while open).
+    var watch: Int32 = -1
+    /// In the tailer's queue of files to read.
+    var queued = false
+    /// Where to start when no checkpoint knows the file (`startAt: end`, or a file ignored as
+    /// older than `ignoreOlderThan` that changed later): its size when it was found.
+    var startOffset: Int64?
+    /// Found by the first discovery (a copy of a short file is then matched without waiting).
+    var foundAtStart = false
+    /// Older than `ignoreOlderThan` when found: not read until it changes.
+    var ignored = false
+    var everOpened = false
+    /// The consumer holds lines of this file that are in no event yet (multiline grouping): it
+    /// is offered them when the file is quiet or released.
+    var consumerHolds = false
+    /// Written to since it was closed to keep within `maxOpenFiles`, not yet read.
+    var changedWhileParked = false
 
-    init(path: String, fd: Int32, stat: FileStat, kind: Kind, now: UInt64) {
+    init(path: String, stat: FileStat, now: UInt64) {
         self.path = path
-        self.fd = fd
         self.device = stat.device
         self.inode = stat.inode
-        self.kind = kind
         self.framing = FramingState(offset: 0)
         self.lastData = now
+        self.trackedAt = now
+        self.lastUsed = now
         self.lastSize = stat.size
         self.lastModified = stat.modifiedNanos
     }
@@ -51,12 +78,27 @@ final class TailedFile {
 
     var isOpen: Bool { fd >= 0 }
 
+    /// Takes ownership of an open descriptor of this file.
+    func adopt(_ descriptor: Int32) {
+        closeDescriptor()
+        fd = descriptor
+    }
+
+    /// Closes the descriptor (stopping an archive's decompressor first).
     func closeDescriptor() {
         prefetch?.cancel()
         prefetch = nil
         gzip = nil
         if fd >= 0 { Sys.close(fd) }
         fd = -1
+    }
+
+    /// A line waits for its end, or a cut line is being skipped.
+    var hasPendingTail: Bool { !framing.carry.isEmpty || framing.skipping || consumerHolds }
+
+    var isRotated: Bool {
+        if case .rotated = state { return true }
+        return false
     }
 
     var identityKey: String { "\(device):\(inode)" }

@@ -2,88 +2,32 @@ import AtomBase
 import Glibc
 
 extension Tailer {
-    /// Runs the globs: opens files not seen before, notes renames, and marks files whose path no
-    /// longer leads to them as rotated.
-    func discover() {
-        let now = Clock.nanos()
-        for directory in discovery.watchDirectories { watcher.watch(directory) }
-        var present = Set<FileKey>()
-        let found = discovery.scan { path, problem in
-            report("cannot read a path of the input", path: path, error: problem, failure: false)
-        }
-        if found.isEmpty && firstDiscovery {
-            logger.warning("no file matches the input's paths yet", ["input": options.input,
-                                                                      "paths": options.paths.joined(separator: ",")])
-        }
-        for entry in found {
-            let key = FileKey(device: entry.stat.device, inode: entry.stat.inode)
-            present.insert(key)
-            if let file = files[key], !file.isOpen,
-               file.path != entry.path || file.lastSize != entry.stat.size
-                || file.lastModified != entry.stat.modifiedNanos {
-                // A finished archive's inode now belongs to a new file.
-                files[key] = nil
-            }
-            if let file = files[key] {
-                if file.path != entry.path {
-                    logger.info("file renamed", ["input": options.input, "from": file.path, "to": entry.path])
-                    file.path = entry.path
-                    progressLock.withLock { file.progress?.path = entry.path }
-                }
-                if case .rotated = file.state, file.isOpen { file.state = .following }
-                continue
-            }
-            open(entry, now: now)
-        }
-        for (key, file) in files where !present.contains(key) {
-            guard file.isOpen else {
-                files[key] = nil  // a finished archive that went away
-                continue
-            }
-            if case .following = file.state {
-                logger.info("file rotated away; reading it to the end", ["input": options.input, "path": file.path])
-                file.state = .rotated(since: now)
-            }
-        }
-        firstDiscovery = false
-        lastDiscovery = now
-    }
-
-    private func open(_ entry: Discovery.Found, now: UInt64) {
-        let fd: Int32
-        do {
-            fd = try Sys.open(entry.path, O_RDONLY)
-        } catch {
-            report("cannot open file", path: entry.path, error: error.description)
-            return
-        }
-        guard let st = try? Sys.fstat(fd, path: entry.path) else {
-            Sys.close(fd)
-            return
-        }
-        let file = TailedFile(path: entry.path, fd: fd, stat: st, kind: .undecided, now: now)
-        files[FileKey(device: st.device, inode: st.inode)] = file
-        counters.filesOpened.add(1, ordering: .relaxed)
-        _ = identify(file, fresh: false, firstSeen: firstDiscovery)
-    }
-
     enum Identification {
         case attached
-        /// Not identifiable yet: empty, or the same head as an open file; tried again next pass.
+        /// Empty: not identifiable until it changes.
         case notYet
+        /// Tried again on the next pass: a one-byte file, the same head as an open file, or a
+        /// short file that may be a copy of another.
+        case retry
         /// An archive still being written: a `--once` run waits for it (up to `gzipSettle`).
         case waiting
         case failed
     }
 
+    /// What identification decided, under the progress lock.
+    private enum Decision {
+        case attach(Progress, resumeAt: Int64, restored: Bool)
+        case sameAs(String)
+        case retry
+    }
+
     /// Works out which file this is (by its head's fingerprint, or device and inode for a short file),
     /// attaches the progress it continues, and positions the reader.
-    func identify(_ file: TailedFile, fresh: Bool, firstSeen: Bool) -> Identification {
+    func identify(_ file: TailedFile, fresh: Bool, once: Bool) -> Identification {
         guard let st = try? Sys.fstat(file.fd, path: file.path) else { return .waiting }
         if file.kind == .undecided {
-            if st.size < 2 && !(st.size == 1 && wallSeconds() - Double(st.modifiedNanos) / 1e9 > 1) {
-                return .notYet
-            }
+            if st.size == 0 { return .notYet }
+            if st.size == 1 && wallSeconds() - Double(st.modifiedNanos) / 1e9 <= 1 { return .retry }
             file.kind = HeadReader.isGzip(fd: file.fd, path: file.path) ? .gzip : .plain
         }
         let head = HeadReader.read(fd: file.fd, path: file.path, gzip: file.kind == .gzip,
@@ -91,7 +35,6 @@ extension Tailer {
         if let corrupt = head.corrupt, head.bytes.isEmpty {
             report("gzip archive is corrupt", path: file.path, error: corrupt)
             file.state = .done
-            file.closeDescriptor()
             return .failed
         }
         if head.incomplete && head.bytes.count < options.fingerprintBytes && isRecent(st) {
@@ -99,71 +42,143 @@ extension Tailer {
         }
         let fingerprint = head.bytes.withUnsafeBytes { Fingerprint.of($0) }
         let full = fingerprint.length >= options.fingerprintBytes
-        let key = full ? fingerprint.hex : file.identityKey
-
-        var resumeAt: Int64 = 0
-        var restored = false
-        var attach: Progress?
-        var sameAs: String?
-        var markDirty = false
-        var retire: String?
-        let decision: Identification = progressLock.withLock {
-            if !fresh, let existing = progressByKey[key] {
-                if !existing.detached {
-                    // The same content is open under another name (a copy, or a rotation in progress).
-                    sameAs = existing.path
-                    return .notYet
-                }
-                if full || prefixMatches(existing.fingerprint, head: head.bytes) {
-                    existing.detached = false
-                    existing.path = file.path
-                    attach = existing
-                    resumeAt = existing.readTo
-                    restored = true
-                    return .attached
-                }
-            }
-            if !fresh, let row = rows[key], full || prefixMatches(row.fingerprint, row.fingerprintLength,
-                                                                     head: head.bytes) {
-                resumeAt = row.offset
-                restored = true
-            } else if !fresh, full, let row = rows[file.identityKey],
-                      prefixMatches(row.fingerprint, row.fingerprintLength, head: head.bytes) {
-                // A short file that grew past fingerprintBytes while the shipper was stopped.
-                resumeAt = row.offset
-                restored = true
-                retire = file.identityKey
-            } else if !fresh && firstSeen && options.startAt == .end && file.kind == .plain {
-                resumeAt = st.size
-                markDirty = true  // commit the skip, or a restart would skip again past new lines
-            }
-            let progress = Progress(id: nextProgressID, key: key, fingerprint: fingerprint, device: file.device,
-                                    inode: file.inode, path: file.path, offset: resumeAt)
-            advanceProgressID()
-            if let previous = progressByKey[key], previous !== progress { previous.detached = true }
-            progresses[progress.id] = progress
-            progressByKey[key] = progress
-            if markDirty { progress.dirty = true }
-            if let retire { progress.retiredKeys.append(retire) }
-            attach = progress
-            return .attached
+        let decision = progressLock.withLock {
+            decide(file, head: head.bytes, fingerprint: fingerprint, full: full, fresh: fresh, once: once, st: st)
         }
-        if let sameAs {
+        switch decision {
+        case .sameAs(let other):
             // Normal during copytruncate and compression (a copy of an open file); only different
             // files sharing a long header would make it wrong, which fingerprintBytes fixes.
             report("file has the same first bytes as an open file; waiting until that one is released",
-                   path: file.path, error: "same first \(head.bytes.count) bytes as \(sameAs)", failure: false,
+                   path: file.path, error: "same first \(head.bytes.count) bytes as \(other)", failure: false,
                    level: .debug)
+            return .retry
+        case .retry:
+            return .retry
+        case .attach(let progress, let resumeAt, let restored):
+            file.progress = progress
+            if !full { shortProgress[fingerprint.description] = progress }
+            position(file, at: resumeAt, size: st.size)
+            let fields: KeyValuePairs<String, String> = [
+                "input": options.input, "path": file.path, "offset": String(file.readOffset),
+                "identity": progress.fingerprint.description, "gzip": String(file.kind == .gzip),
+            ]
+            logger.info(restored ? "file opened; checkpoint restored" : "file opened", fields)
+            return .attached
         }
-        guard decision == .attached, let progress = attach else { return decision }
-        file.progress = progress
-        position(file, at: resumeAt, size: st.size)
-        let fields: KeyValuePairs<String, String> = [
-            "input": options.input, "path": file.path, "offset": String(file.readOffset),
-            "identity": progress.fingerprint.description, "gzip": String(file.kind == .gzip),
-        ]
-        logger.info(restored ? "file opened; checkpoint restored" : "file opened", fields)
-        return .attached
+    }
+
+    /// The identification proper (progress lock held): an open file with the same content, a
+    /// checkpoint, a short file's earlier copy, or a new progress.
+    private func decide(_ file: TailedFile, head: [UInt8], fingerprint: Fingerprint, full: Bool, fresh: Bool,
+                        once: Bool, st: FileStat) -> Decision {
+        let key = full ? fingerprint.hex : file.identityKey
+        if !fresh, let existing = progressByKey[key] {
+            if !existing.detached { return .sameAs(existing.path) }
+            if full || prefixMatches(existing.fingerprint, head: head) {
+                return .attach(reattach(existing, to: file, key: key), resumeAt: existing.readTo, restored: true)
+            }
+        }
+        var resumeAt: Int64 = 0
+        var restored = false
+        var markDirty = false
+        var retire: String?
+        if !fresh, let row = rows[key], full || prefixMatches(row.fingerprint, row.fingerprintLength, head: head) {
+            resumeAt = row.offset
+            restored = true
+        } else if !fresh, full, let row = rows[file.identityKey],
+                  prefixMatches(row.fingerprint, row.fingerprintLength, head: head) {
+            // A short file that grew past fingerprintBytes while the shipper was stopped.
+            resumeAt = row.offset
+            restored = true
+            retire = file.identityKey
+        } else if !fresh && !full {
+            switch shortCopy(of: file, head: head, fingerprint: fingerprint, once: once) {
+            case .none: break
+            case .wait: return .retry
+            case .progress(let orphan):
+                logger.info("file holds what another file held, which was read; continuing where that one was read to",
+                            ["input": options.input, "path": file.path, "from": orphan.path])
+                let previousKey = orphan.key
+                let progress = reattach(orphan, to: file, key: key)
+                if progressByKey[previousKey] == nil { progress.retiredKeys.append(previousKey) }
+                progress.dirty = true
+                return .attach(progress, resumeAt: progress.readTo, restored: true)
+            case .row(let row):
+                logger.info("file holds what another file held, which was read; continuing where that one was read to",
+                            ["input": options.input, "path": file.path, "from": row.path])
+                resumeAt = row.offset
+                restored = true
+                markDirty = true
+                if progressByKey[row.key] == nil { retire = row.key }
+                shortRows[fingerprint.description] = nil
+            }
+        }
+        if !restored && !fresh, file.kind == .plain, let start = file.startOffset {
+            resumeAt = start
+            markDirty = true  // commit the skip, or a restart would skip again past new lines
+        }
+        let progress = Progress(id: nextProgressID, key: key, fingerprint: fingerprint, device: file.device,
+                                inode: file.inode, path: file.path, offset: resumeAt)
+        advanceProgressID()
+        if let previous = progressByKey[key], previous !== progress { previous.detached = true }
+        progresses[progress.id] = progress
+        progressByKey[key] = progress
+        if markDirty { progress.dirty = true }
+        if let retire { progress.retiredKeys.append(retire) }
+        return .attach(progress, resumeAt: resumeAt, restored: restored)
+    }
+
+    /// Gives a detached progress to `file` under `key`. Lock held.
+    private func reattach(_ progress: Progress, to file: TailedFile, key: String) -> Progress {
+        if progressByKey[progress.key] === progress && progress.key != key { progressByKey[progress.key] = nil }
+        shortOrphans.removeAll { $0 === progress }
+        progress.detached = false
+        progress.key = key
+        progress.device = file.device
+        progress.inode = file.inode
+        progress.path = file.path
+        progressByKey[key] = progress
+        return progress
+    }
+
+    private enum ShortCopy {
+        case none
+        case wait
+        case progress(Progress)
+        case row(Checkpoint)
+    }
+
+    /// A short file may be a copy of another short file (copytruncate, or compression into a new
+    /// file), whose content was read already: then it continues that file's progress.
+    ///
+    /// The original's content must be gone from it (truncated, rewritten, deleted): two files
+    /// that merely hold the same few bytes are both read. A copy seen while its original still
+    /// holds that content is waited for, for up to `rotateIdle` (logrotate truncates right after
+    /// copying; gzip deletes right after compressing), or as long as the original is rotated away.
+    /// Lock held.
+    private func shortCopy(of file: TailedFile, head: [UInt8], fingerprint: Fingerprint, once: Bool) -> ShortCopy {
+        for orphan in shortOrphans where orphan.key != file.identityKey
+            && orphan.fingerprint.length <= head.count && prefixMatches(orphan.fingerprint, head: head) {
+            return .progress(orphan)
+        }
+        if let twin = shortProgress[fingerprint.description], !twin.detached, twin.fingerprint == fingerprint,
+           twin.key != file.identityKey {
+            guard !once && !file.foundAtStart else { return .none }
+            let original = files[FileKey(device: twin.device, inode: twin.inode)]
+            if original?.isRotated == true { return .wait }
+            return Clock.nanos() &- file.trackedAt < UInt64(options.rotateIdle * 1e9) ? .wait : .none
+        }
+        guard let row = shortRows[fingerprint.description], row.key != file.identityKey else { return .none }
+        if let original = files[FileKey(device: row.device, inode: row.inode)] {
+            if let progress = original.progress {
+                // The original holds that content still: two files with the same bytes.
+                if progress.fingerprint.hex == row.fingerprint { return .none }
+            } else if original.lastSize > 0 && original.state != .done {
+                return file.identifyAttempts < 5 ? .wait : .none
+            }
+        }
+        return .row(row)
     }
 
     /// Archives larger than this (compressed bytes) are decompressed ahead on a thread of their own.
@@ -171,9 +186,11 @@ extension Tailer {
 
     /// Moves to the next progress id not in use (ids wrap after `Progress.maxID`). Lock held.
     private func advanceProgressID() {
+        var tried: UInt32 = 0
         repeat {
             nextProgressID = nextProgressID >= Progress.maxID ? 1 : nextProgressID + 1
-        } while progresses[nextProgressID] != nil
+            tried += 1
+        } while progresses[nextProgressID] != nil && tried < Progress.maxID
     }
 
     /// Sets the reader at `offset` (decompressing up to it for gzip).
@@ -195,8 +212,86 @@ extension Tailer {
         }
         file.readOffset = start
         file.framing.reset(to: start)
+        file.tailMark.removeAll()
+        if start > 0 && file.kind == .plain { file.tailMark = readMark(file, before: start) }
         if start != offset {
             progressLock.withLock { file.progress?.reset(to: start) }
+        }
+    }
+
+    /// Checks a plain file against what was read: a size below the offset, a changed head, or
+    /// changed bytes just before the offset mean it was truncated (copytruncate) or rewritten,
+    /// and reading restarts at 0. A short file's identity grows with it. Returns false when the
+    /// file cannot be read now.
+    func checkPlainIdentity(_ file: TailedFile, _ st: FileStat, once: Bool, consumer: any LineConsumer) -> Bool {
+        guard let progress = file.progress else { return false }
+        let changed = st.size != file.lastSize || st.modifiedNanos != file.lastModified
+        file.lastSize = st.size
+        file.lastModified = st.modifiedNanos
+        guard changed else { return true }
+        var truncated = st.size < file.readOffset
+        let known = progress.fingerprint
+        var head: [UInt8] = []
+        if !truncated {
+            let want = Int(min(st.size, Int64(options.fingerprintBytes)))
+            head = HeadReader.read(fd: file.fd, path: file.path, gzip: false, limit: max(want, known.length)).bytes
+            truncated = !prefixMatches(known, head: head)
+                || (!file.tailMark.isEmpty && readMark(file, before: file.readOffset) != file.tailMark)
+        }
+        if truncated {
+            logger.info("file truncated; reading it from the start", ["input": options.input, "path": file.path,
+                        "offset": String(file.readOffset), "size": String(st.size)])
+            offerHeld(file, consumer: consumer, release: true)
+            progressLock.withLock {
+                progress.detached = true
+                if progress.fingerprint.length < options.fingerprintBytes { addShortOrphan(progress) }
+            }
+            file.progress = nil
+            file.readOffset = 0
+            file.framing.reset(to: 0)
+            file.tailMark.removeAll()
+            return identify(file, fresh: true, once: once) == .attached
+        }
+        if head.count > known.length {
+            extendIdentity(file, progress: progress, head: head)
+        }
+        return true
+    }
+
+    /// Keeps a detached short progress for a while, for a copy of its file to continue. Lock held.
+    func addShortOrphan(_ progress: Progress) {
+        shortOrphans.append(progress)
+        if shortOrphans.count > 64 { shortOrphans.removeFirst() }
+    }
+
+    /// Up to `TailedFile.markBytes` bytes just before `offset` (empty when they cannot be read).
+    func readMark(_ file: TailedFile, before offset: Int64) -> [UInt8] {
+        let count = Int(min(offset, Int64(TailedFile.markBytes)))
+        guard count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return (try? Sys.pread(file.fd, base, count, offset - Int64(count), path: file.path)) ?? 0
+        }
+        return n == count ? bytes : []
+    }
+
+    /// A short file grew: its fingerprint now covers more of it; at full size its key becomes the
+    /// content fingerprint.
+    private func extendIdentity(_ file: TailedFile, progress: Progress, head: [UInt8]) {
+        let grown = head.withUnsafeBytes { Fingerprint.of($0) }
+        let full = grown.length >= options.fingerprintBytes
+        if !full { shortProgress[grown.description] = progress }
+        progressLock.withLock {
+            progress.fingerprint = grown
+            progress.dirty = true
+            guard full, progress.key != grown.hex else { return }
+            if let other = progressByKey[grown.hex], other !== progress, !other.detached { return }
+            if progressByKey[progress.key] === progress { progressByKey[progress.key] = nil }
+            progress.retiredKeys.append(progress.key)
+            progress.key = grown.hex
+            progressByKey[grown.hex]?.detached = true
+            progressByKey[grown.hex] = progress
         }
     }
 

@@ -3,37 +3,71 @@ import Glibc
 
 extension Tailer {
     enum ReadResult {
-        case data, idle, waiting
+        /// Lines were read, up to the end of the file.
+        case data
+        /// The turn's budget ran out with more to read.
+        case more
+        case idle
+        /// Look again on the next pass (identification put off).
+        case retry
+        /// Not readable yet (an archive still being written, no descriptor free): a `--once` run
+        /// waits for it.
+        case waiting
         /// The consumer has no room: nothing more is read until it has.
         case blocked
+        /// The input's read-rate cap is reached.
+        case throttled
     }
 
-    /// Reads what `file` has beyond its offset, up to the per-file budget, and hands the lines on.
+    /// Reads what `file` has beyond its offset, up to the per-turn budget, and hands the lines on.
     func read(_ file: TailedFile, consumer: any LineConsumer, once: Bool) -> ReadResult {
-        if file.state == .done { return .idle }
+        if file.state == .done || file.ignored { return .idle }
+        switch openDescriptor(file) {
+        case .opened: break
+        case .noSlot: return .waiting
+        case .failed: return .idle
+        case .gone:
+            // Its path leads elsewhere now: what it held is out of reach.
+            lostPath(file, now: Clock.nanos())
+            return .idle
+        }
+        reading = file
+        defer { reading = nil }
+        file.lastUsed = Clock.nanos()
         if file.progress == nil {
-            switch identify(file, fresh: false, firstSeen: false) {
+            switch identify(file, fresh: false, once: once) {
             case .attached: break
             case .waiting: return .waiting
-            case .notYet, .failed: return .idle
+            case .retry:
+                file.identifyAttempts += 1
+                return .retry
+            case .failed:
+                finish(file, consumer: consumer)
+                return .idle
+            case .notYet: return .idle
             }
         }
         guard let st = try? Sys.fstat(file.fd, path: file.path) else { return .idle }
-        if file.kind == .plain && !checkPlainIdentity(file, st, consumer: consumer) { return .waiting }
+        if file.kind == .plain && !checkPlainIdentity(file, st, once: once, consumer: consumer) { return .waiting }
 
         var budget = options.readBudgetBytes
         var gotData = false
-        while budget > 0 && !isStopping {
+        while !isStopping {
+            if budget <= 0 { return .more }
             if !consumer.hasRoom() { return .blocked }
             let prefix = file.framing.carry.count
             if prefix > 0 {
                 work.update(from: file.framing.carry.base, count: prefix)
             }
-            let room = min(options.readBufferBytes, workCapacity - prefix)
+            var room = min(options.readBufferBytes, workCapacity - prefix)
+            if let rate {
+                room = rate.allowance(limit: room)
+                if room == 0 { return .throttled }
+            }
             let n: Int
             let timing = StageClock.shared.enabled
             var mark = timing ? StageClock.threadNanos() : 0
-            switch readSource(file, into: work + prefix, room: room, st: st, once: once) {
+            switch readSource(file, into: work + prefix, room: room, st: st) {
             case .bytes(let count): n = count
             case .end: n = 0
             case .wait: return gotData ? .data : .waiting
@@ -44,26 +78,30 @@ extension Tailer {
                 mark = now
             }
             if n == 0 { break }
+            rate?.spend(n)
             gotData = true
             budget -= n
             file.readOffset += Int64(n)
             file.lastData = Clock.nanos()
             counters.bytes.add(n, ordering: .relaxed)
+            if file.kind == .plain { file.noteTail(work + prefix, count: n) }
             framer.frame(work, prefix: prefix, count: prefix + n, dataOffset: file.readOffset - Int64(n),
                          state: file.framing, flushTail: false)
             if timing { StageClock.shared.add(.split, nanos: StageClock.threadNanos() &- mark) }
             deliver(file, consumer: consumer)
             // A long read must not keep new files from being opened: one created and deleted
             // meanwhile would be lost.
-            if !once { discoverIfDue() }
+            if !once { keepUp() }
+        }
+        if file.state == .done {
+            finish(file, consumer: consumer)
+            return gotData ? .data : .idle
         }
         if !gotData {
             flushTailIfDue(file, consumer: consumer, once: once, stat: st)
             // A line still being written may belong to what the consumer holds: wait for it.
-            if file.framing.carry.isEmpty {
-                var away = st.links == 0
-                if case .rotated = file.state { away = true }
-                offerHeld(file, consumer: consumer, release: away)
+            if file.framing.carry.isEmpty && file.consumerHolds {
+                offerHeld(file, consumer: consumer, release: st.links == 0 || file.isRotated)
             }
         }
         return gotData ? .data : .idle
@@ -73,13 +111,12 @@ extension Tailer {
 
     /// One read from the file (plain) or its decompressor (gzip).
     private func readSource(_ file: TailedFile, into buffer: UnsafeMutablePointer<UInt8>, room: Int,
-                            st: FileStat, once: Bool) -> SourceRead {
+                            st: FileStat) -> SourceRead {
         if file.kind == .gzip {
             guard let reader = file.gzip else { return .end }
             let status = file.prefetch?.read(into: buffer, capacity: room) ?? reader.read(into: buffer, capacity: room)
             switch status {
             case .data(let n):
-                file.gzipStalledSince = nil
                 return .bytes(n)
             case .finished:
                 if file.prefetch?.trailingGarbage ?? reader.trailingGarbage {
@@ -103,7 +140,6 @@ extension Tailer {
         } catch {
             report("cannot read file", path: file.path, error: error.description)
             file.state = .done
-            file.closeDescriptor()
             return .end
         }
     }
@@ -126,12 +162,14 @@ extension Tailer {
             logger.warning("line longer than maxLineBytes was cut", ["input": options.input, "path": file.path,
                            "offset": String(framer.offsets.base[i]), "maxLineBytes": String(options.maxLineBytes)])
         }
+        if let converted { framer.convertLatin1(into: converted) }
         let sequence = progressLock.withLock { progress.open() }
         let description = file.description
         let chunk = LineChunk(file: description, token: Progress.token(id: progress.id, sequence: sequence),
                               framer: framer)
         let events = consumer.consume(chunk)
         let held = consumer.heldOffset(of: description)
+        file.consumerHolds = held != nil
         progressLock.withLock {
             progress.close(sequence, end: file.framing.consumedTo, settleTo: held, events: events)
         }
@@ -144,7 +182,10 @@ extension Tailer {
     func offerHeld(_ file: TailedFile, consumer: any LineConsumer, release: Bool) {
         guard let progress = file.progress else { return }
         let description = file.description
-        guard consumer.heldOffset(of: description) != nil else { return }
+        guard consumer.heldOffset(of: description) != nil else {
+            file.consumerHolds = false
+            return
+        }
         let sequence = progressLock.withLock { progress.open() }
         let token = Progress.token(id: progress.id, sequence: sequence)
         let events: Int
@@ -155,6 +196,7 @@ extension Tailer {
             events = consumer.fileQuiet(description, quietSeconds: quiet, token: token)
         }
         let held = consumer.heldOffset(of: description)
+        file.consumerHolds = held != nil
         progressLock.withLock {
             progress.close(sequence, end: file.framing.consumedTo, settleTo: held, events: events)
         }
@@ -163,9 +205,8 @@ extension Tailer {
     /// Emits a waiting unterminated line when the file will not complete it: end of a `--once` run,
     /// rotated or deleted, or quiet for `partialLineTimeout`.
     private func flushTailIfDue(_ file: TailedFile, consumer: any LineConsumer, once: Bool, stat st: FileStat) {
-        guard !file.framing.carry.isEmpty || file.framing.skipping else { return }
-        var due = once || st.links == 0
-        if case .rotated = file.state { due = true }
+        guard file.hasPendingTail else { return }
+        var due = once || st.links == 0 || file.isRotated
         if Clock.nanos() &- file.lastData >= UInt64(options.partialLineTimeout * 1e9) { due = true }
         guard due else { return }
         flushTail(file, consumer: consumer)
@@ -173,7 +214,10 @@ extension Tailer {
 
     func flushTail(_ file: TailedFile, consumer: any LineConsumer) {
         let prefix = file.framing.carry.count
-        guard prefix > 0 else { return }
+        guard prefix > 0 else {
+            file.framing.skipping = false
+            return
+        }
         work.update(from: file.framing.carry.base, count: prefix)
         framer.frame(work, prefix: prefix, count: prefix, dataOffset: file.readOffset, state: file.framing,
                      flushTail: true)
@@ -188,59 +232,6 @@ extension Tailer {
         }
     }
 
-    /// Checks a plain file against what was read: a smaller size or a changed head means it was
-    /// truncated (copytruncate) or rewritten, and reading restarts at 0. A short file's identity
-    /// grows with it. Returns false when the file cannot be read now.
-    private func checkPlainIdentity(_ file: TailedFile, _ st: FileStat, consumer: any LineConsumer) -> Bool {
-        guard let progress = file.progress else { return false }
-        let changed = st.size != file.lastSize || st.modifiedNanos != file.lastModified
-        file.lastSize = st.size
-        file.lastModified = st.modifiedNanos
-        guard changed else { return true }
-        var truncated = st.size < file.readOffset
-        let known = progress.fingerprint
-        var head: [UInt8] = []
-        if !truncated {
-            let want = min(Int(min(st.size, Int64(options.fingerprintBytes))), options.fingerprintBytes)
-            if want > known.length || known.length > 0 {
-                head = HeadReader.read(fd: file.fd, path: file.path, gzip: false, limit: max(want, known.length)).bytes
-                if known.length > 0 && !prefixMatches(known, head: head) { truncated = true }
-            }
-        }
-        if truncated {
-            logger.info("file truncated; reading it from the start", ["input": options.input, "path": file.path,
-                        "offset": String(file.readOffset), "size": String(st.size)])
-            offerHeld(file, consumer: consumer, release: true)
-            progressLock.withLock { progress.detached = true }
-            file.progress = nil
-            file.readOffset = 0
-            file.framing.reset(to: 0)
-            return identify(file, fresh: true, firstSeen: false) == .attached
-        }
-        if head.count > known.length {
-            extendIdentity(file, progress: progress, head: head)
-        }
-        return true
-    }
-
-    /// A short file grew: its fingerprint now covers more of it; at full size its key becomes the
-    /// content fingerprint.
-    private func extendIdentity(_ file: TailedFile, progress: Progress, head: [UInt8]) {
-        let grown = head.withUnsafeBytes { Fingerprint.of($0) }
-        let full = grown.length >= options.fingerprintBytes
-        progressLock.withLock {
-            progress.fingerprint = grown
-            progress.dirty = true
-            guard full, progress.key != grown.hex else { return }
-            if let other = progressByKey[grown.hex], other !== progress, !other.detached { return }
-            if progressByKey[progress.key] === progress { progressByKey[progress.key] = nil }
-            progress.retiredKeys.append(progress.key)
-            progress.key = grown.hex
-            progressByKey[grown.hex]?.detached = true
-            progressByKey[grown.hex] = progress
-        }
-    }
-
     private func finishArchive(_ file: TailedFile, broken: String?) {
         if let broken {
             report("gzip archive is broken; shipped what could be read", path: file.path, error: broken)
@@ -251,35 +242,24 @@ extension Tailer {
         file.state = .done
     }
 
-    /// Closes files that are finished: archives read to the end, deleted files read to the end, and
-    /// rotated-away files idle for `rotateIdle`. Their last unterminated line is emitted first.
-    func closeFinished(consumer: any LineConsumer, once: Bool) {
-        let now = Clock.nanos()
-        for (key, file) in files where file.isOpen {
-            var close = false
-            var forget = false
-            if file.state == .done {
-                close = true
-            } else if let st = try? Sys.fstat(file.fd, path: file.path), st.links == 0,
-                      file.kind == .gzip || st.size <= file.readOffset,
-                      once || now &- file.lastData >= UInt64(options.rotateIdle * 1e9) {
-                // A writer may still hold a deleted file open and append to it: like a renamed
-                // file, it is kept until it has been quiet for rotateIdle.
-                close = true
-                forget = true
-                logger.info("file deleted; read to its end and released", ["input": options.input, "path": file.path])
-            } else if case .rotated(let since) = file.state,
-                      now &- max(since, file.lastData) >= UInt64(options.rotateIdle * 1e9) {
-                close = true
-                forget = true
-                logger.info("rotated file idle; released", ["input": options.input, "path": file.path])
-            }
-            guard close else { continue }
-            if file.state != .done || file.kind == .gzip { flushTail(file, consumer: consumer) }
-            offerHeld(file, consumer: consumer, release: true)
-            if let progress = file.progress { progressLock.withLock { progress.detached = true } }
-            file.closeDescriptor()
-            if forget { files[key] = nil }
-        }
+    /// A file that is done (an archive read to its end, or one that could not be read): its last
+    /// unterminated line goes out (archives), its progress is detached and its descriptor closed.
+    /// It stays known, so that discovery does not open it again unless it changes.
+    func finish(_ file: TailedFile, consumer: any LineConsumer) {
+        if file.kind == .gzip { flushTail(file, consumer: consumer) }
+        offerHeld(file, consumer: consumer, release: true)
+        if let progress = file.progress { progressLock.withLock { progress.detached = true } }
+        closeFile(file)
+        updateAttention(file)
+    }
+}
+
+extension TailedFile {
+    /// Keeps the last bytes of a read as the file's tail mark.
+    func noteTail(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        let fresh = UnsafeBufferPointer(start: bytes + max(0, count - Self.markBytes), count: min(count, Self.markBytes))
+        let overflow = tailMark.count + fresh.count - Self.markBytes
+        if overflow > 0 { tailMark.removeFirst(min(overflow, tailMark.count)) }
+        tailMark.append(contentsOf: fresh)
     }
 }

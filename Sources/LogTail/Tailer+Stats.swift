@@ -61,7 +61,7 @@ extension Tailer {
         var byIdentity: [FileKey: Int64] = [:]
         for row in rows.values { byIdentity[FileKey(device: row.device, inode: row.inode)] = row.offset }
         var total: Int64 = 0
-        for found in discovery.scan(warn: { _, _ in }) {
+        for found in discovery.scan(warn: { _, _ in }).files {
             let done = byIdentity[FileKey(device: found.stat.device, inode: found.stat.inode)] ?? 0
             let size = Self.gzipSize(found.path) ?? found.stat.size
             total += max(0, size - done)

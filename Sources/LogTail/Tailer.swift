@@ -6,26 +6,59 @@ import Synchronization
 /// truncation and deletion, hands complete lines to a consumer, and checkpoints each file as far as
 /// its events are acknowledged.
 ///
+/// Work is driven by events: inotify names the files that were written and the names that
+/// appeared, moved or vanished, and only those are looked at; an idle file costs nothing. Files to
+/// read wait in one queue served in turn, each up to `readBudgetBytes` per turn, so that a large
+/// backfill does not starve a live file. At most `maxOpenFiles` descriptors are open; idle files
+/// beyond that are closed and opened again when they change.
+///
 /// `run` owns the file table and runs on one thread; `acknowledge` may be called from any thread.
 public final class Tailer: @unchecked Sendable {
-    // Safe: `files`, `rows` and the framing state are touched only by the thread inside `run`
-    // (and by `commit` from that thread, or after `run` returned); progress objects only under
-    // `progressLock`; `stopping` is atomic.
+    // Safe: `files`, the queues, `rows` and the framing state are touched only by the thread inside
+    // `run` (and by `commit` from that thread, or after `run` returned); progress objects only
+    // under `progressLock`; `stopping` is atomic.
     public let options: TailOptions
     let store: CheckpointStore
     let logger: Logger
     let discovery: Discovery
-    let watcher = DirectoryWatcher()
+    let watcher = FileWatcher()
     let framer: LineFramer
     let work: UnsafeMutablePointer<UInt8>
     let workCapacity: Int
+    /// Latin-1 lines converted to UTF-8 (only with `encoding: latin-1`).
+    let converted: ByteBuffer?
+    let rate: RateLimiter?
 
     struct FileKey: Hashable { var device: UInt64; var inode: UInt64 }
     var files: [FileKey: TailedFile] = [:]
+    /// The tracked file each matching path leads to.
+    var byPath: [String: FileKey] = [:]
+    var byWatch: [Int32: FileKey] = [:]
+    /// Files to read, in turn.
+    var queue = FileQueue()
+    /// Files looked at on every pass: rotated away, a partial line waiting for its timeout, not
+    /// identifiable yet, an archive still being written, waiting for a descriptor, or polled.
+    var attention = Set<FileKey>()
+    /// The files with a descriptor open (at most `maxOpenFiles`).
+    var openFiles: [FileKey: TailedFile] = [:]
+    /// The file being read now (never closed to make room).
+    var reading: TailedFile?
+    /// A folder or file could not be watched: poll every `pollInterval` as well.
+    var degraded = false
     var rows: [String: Checkpoint] = [:]
+    /// Devices and inodes the checkpoints name (a file older than `ignoreOlderThan` with a
+    /// checkpoint is still read).
+    var checkpointedInodes = Set<FileKey>()
     let progressLock = ConditionLock()
     var progresses: [UInt32: Progress] = [:]
     var progressByKey: [String: Progress] = [:]
+    /// Short files whose content went away (truncated, rewritten), by fingerprint: a copy of one
+    /// that appears (copytruncate) continues its progress instead of being read again.
+    var shortOrphans: [Progress] = []
+    /// Attached progresses of short files, by fingerprint (`hex/length`), to find a copy's original.
+    var shortProgress: [String: Progress] = [:]
+    /// Checkpoints of short files as loaded, by fingerprint, to find a copy made while stopped.
+    var shortRows: [String: Checkpoint] = [:]
     var nextProgressID: UInt32 = 1
     var firstDiscovery = true
     var reportedNulBytes = 0
@@ -36,7 +69,7 @@ public final class Tailer: @unchecked Sendable {
 
     /// Problems that made a file unreadable or an archive broken (for the `--once` exit status).
     public private(set) var failures: [String] = []
-    let counters = TailCounters()
+    public let counters = TailCounters()
 
     /// Creates the tailer and loads the input's checkpoints.
     public init(options: TailOptions, store: CheckpointStore, logger: Logger) throws(CheckpointError) {
@@ -47,7 +80,19 @@ public final class Tailer: @unchecked Sendable {
         framer = LineFramer(maxLineBytes: options.maxLineBytes)
         workCapacity = framer.maxLineBytes + 1 + options.readBufferBytes
         work = .allocate(capacity: workCapacity)
-        for row in try store.load(input: options.input) { rows[row.key] = row }
+        converted = options.encoding == .latin1 ? ByteBuffer(capacity: 2 * workCapacity) : nil
+        rate = options.maxReadBytesPerSecond > 0 ? RateLimiter(bytesPerSecond: options.maxReadBytesPerSecond) : nil
+        for row in try store.load(input: options.input) {
+            rows[row.key] = row
+            checkpointedInodes.insert(FileKey(device: row.device, inode: row.inode))
+            if row.fingerprintLength < options.fingerprintBytes && row.key.contains(":") {
+                shortRows["\(row.fingerprint)/\(row.fingerprintLength)"] = row
+            }
+        }
+        if !watcher.isActive {
+            logger.warning("inotify is not available; polling the input's files",
+                           ["input": options.input, "intervalMs": String(Int(options.pollInterval * 1000))])
+        }
     }
 
     deinit { work.deallocate() }
@@ -71,49 +116,93 @@ public final class Tailer: @unchecked Sendable {
     /// and returns. Checkpoints are committed as they settle; call `commit()` after the last
     /// acknowledgement for the final state.
     public func run(consumer: any LineConsumer, once: Bool) {
-        for directory in discovery.watchDirectories { watcher.watch(directory) }
         discover()
         var busyBefore = true
         while !stopping.load(ordering: .acquiring) {
-            var gotData = false
-            var waiting = false
-            var blocked = false
-            for file in Array(files.values) where file.isOpen {
-                switch read(file, consumer: consumer, once: once) {
-                case .data: gotData = true
-                case .waiting: waiting = true
-                case .blocked: blocked = true
-                case .idle: break
+            let pass = readPass(consumer: consumer, once: once)
+            if pass.blocked || pass.throttled {
+                // Delivery is behind, or the rate cap is reached: wait a little at a time, keeping
+                // files found and held meanwhile. Not caught up, so partial batches are not flushed.
+                if pass.blocked {
+                    if !consumer.waitForRoom(timeout: 0.05) { handle(watcher.wait(timeoutMillis: 0), once: once) }
+                } else {
+                    let millis = Int32(min(50, max(1, (rate?.secondsUntilAvailable() ?? 0) * 1000)))
+                    handle(watcher.wait(timeoutMillis: millis), once: once)
                 }
-            }
-            if blocked {
-                // Delivery is behind: wait for room a little at a time, keeping files found and
-                // held meanwhile. Not caught up, so partial batches are not flushed.
-                if !consumer.waitForRoom(timeout: 0.05) && !once { discoverIfDue() }
+                releaseFinished(consumer: consumer, once: once)
                 commitIfDue()
                 busyBefore = true
                 continue
             }
-            closeFinished(consumer: consumer, once: once)
-            if !gotData && busyBefore { consumer.caughtUp() }
-            busyBefore = gotData
+            releaseFinished(consumer: consumer, once: once)
+            if !pass.gotData && busyBefore { consumer.caughtUp() }
+            busyBefore = pass.gotData
             commitIfDue()
-            if once && !gotData && !waiting {
+            if once && !pass.gotData && !pass.waiting && queue.isEmpty {
                 flushTails(consumer: consumer)
                 consumer.caughtUp()
                 break
             }
             let now = Clock.nanos()
-            let rescanDue = now &- lastDiscovery >= UInt64(options.rescanInterval * 1e9)
-            if rescanDue && !once {
+            if !once && now &- lastDiscovery >= UInt64(rescanInterval * 1e9) {
                 discover()
+                if degraded || !watcher.isActive { markAllChanged() }
                 continue
             }
-            let timeout: Int32 = gotData ? 0 : (once ? 50 : 250)
-            let changes = watcher.wait(timeoutMillis: timeout)
-            if changes.overflow { logger.warning("inotify queue overflowed; rescanning", ["input": options.input]) }
-            if (changes.structure || changes.overflow) && !once { discover() }
+            let timeout: Int32 = pass.gotData || !queue.isEmpty ? 0 : (once ? 50 : 250)
+            handle(watcher.wait(timeoutMillis: timeout), once: once)
         }
+    }
+
+    /// The full rescan's interval: `rescanInterval`, or `pollInterval` when inotify cannot
+    /// report every change.
+    var rescanInterval: Double {
+        degraded || !watcher.isActive ? min(options.rescanInterval, options.pollInterval) : options.rescanInterval
+    }
+
+    struct PassResult {
+        var gotData = false
+        var waiting = false
+        var blocked = false
+        var throttled = false
+    }
+
+    /// One turn for each queued file (and every file needing attention): each reads up to its
+    /// budget; one with more to read goes to the back of the queue.
+    private func readPass(consumer: any LineConsumer, once: Bool) -> PassResult {
+        for key in attention { if let file = files[key] { enqueue(file) } }
+        var result = PassResult()
+        var turns = queue.count
+        while turns > 0, !isStopping, let key = queue.pop() {
+            turns -= 1
+            guard let file = files[key] else { continue }
+            file.queued = false
+            let outcome = read(file, consumer: consumer, once: once)
+            switch outcome {
+            case .data: result.gotData = true
+            case .more:
+                result.gotData = true
+                enqueue(file)
+            case .waiting: result.waiting = true
+            case .blocked:
+                enqueue(file)
+                result.blocked = true
+            case .throttled:
+                enqueue(file)
+                result.throttled = true
+            case .idle, .retry: break
+            }
+            updateAttention(file, retry: outcome == .retry || outcome == .waiting)
+            if result.blocked || result.throttled { break }
+        }
+        return result
+    }
+
+    /// Puts `file` at the back of the read queue unless it is there already.
+    func enqueue(_ file: TailedFile) {
+        guard !file.queued, file.state != .done else { return }
+        file.queued = true
+        queue.push(FileKey(device: file.device, inode: file.inode))
     }
 
     /// Writes every changed checkpoint now, in one transaction.
@@ -161,13 +250,6 @@ public final class Tailer: @unchecked Sendable {
         }
     }
 
-    /// Runs discovery between chunks when inotify saw files appear or move, or the rescan is due.
-    func discoverIfDue() {
-        let changes = watcher.wait(timeoutMillis: 0)
-        let rescanDue = Clock.nanos() &- lastDiscovery >= UInt64(options.rescanInterval * 1e9)
-        if changes.structure || changes.overflow || rescanDue { discover() }
-    }
-
     private func commitIfDue() {
         let now = Clock.nanos()
         if options.commitInterval == 0 || now &- lastCommit >= UInt64(options.commitInterval * 1e9) {
@@ -179,7 +261,8 @@ public final class Tailer: @unchecked Sendable {
     /// Drops progress objects whose file is gone and whose every chunk is settled and committed.
     private func forgetSettled() {
         progressLock.withLock {
-            for (id, progress) in progresses where progress.detached && progress.isIdle && !progress.dirty {
+            for (id, progress) in progresses where progress.detached && progress.isIdle && !progress.dirty
+                && !shortOrphans.contains(where: { $0 === progress }) {
                 progresses[id] = nil
                 if progressByKey[progress.key] === progress { progressByKey[progress.key] = nil }
             }
@@ -204,6 +287,13 @@ public final class TailCounters: Sendable {
     public let truncatedLines = Atomic<Int>(0)
     public let nulBytes = Atomic<Int>(0)
     public let commits = Atomic<Int>(0)
+    /// Descriptors open now, and the most ever open at once.
+    public let openFiles = Atomic<Int>(0)
+    public let peakOpenFiles = Atomic<Int>(0)
+    /// Unread bytes of rotated files released by the `rotatedMaxBytes`/`rotatedMaxAge` policy.
+    public let bytesGivenUp = Atomic<Int>(0)
+    /// Times the kernel's inotify queue overflowed (each followed by a full rescan).
+    public let overflows = Atomic<Int>(0)
 }
 
 extension Tailer {
@@ -212,4 +302,30 @@ extension Tailer {
     public var bytesRead: Int { counters.bytes.load(ordering: .relaxed) }
     public var filesOpened: Int { counters.filesOpened.load(ordering: .relaxed) }
     public var linesCut: Int { counters.truncatedLines.load(ordering: .relaxed) }
+    public var bytesGivenUp: Int { counters.bytesGivenUp.load(ordering: .relaxed) }
+}
+
+/// A first-in first-out queue of file keys that reuses its storage.
+struct FileQueue {
+    private var items: [Tailer.FileKey] = []
+    private var head = 0
+
+    var count: Int { items.count - head }
+    var isEmpty: Bool { head == items.count }
+
+    mutating func push(_ key: Tailer.FileKey) { items.append(key) }
+
+    mutating func pop() -> Tailer.FileKey? {
+        guard head < items.count else { return nil }
+        let key = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return key
+    }
 }
