@@ -65,6 +65,7 @@ public final class PipeReader: @unchecked Sendable {
     @discardableResult
     public func run(consumer: any LineConsumer) -> String? {
         var sequence: UInt64 = 0
+        var position: Int64 = 0
         var failure: String?
         while !stopping.load(ordering: .acquiring) {
             if !consumer.hasRoom() {
@@ -85,14 +86,15 @@ public final class PipeReader: @unchecked Sendable {
             }
             if n == 0 { break }
             counters.bytes.add(n, ordering: .relaxed)
-            framer.frame(work, prefix: prefix, count: prefix + n, dataOffset: framing.carry.isEmpty ? 0 : 0,
-                         state: framing, flushTail: false)
+            framer.frame(work, prefix: prefix, count: prefix + n, dataOffset: position, state: framing,
+                         flushTail: false)
+            position += Int64(n)
             deliver(consumer: consumer, sequence: &sequence)
         }
         let prefix = framing.carry.count
         if prefix > 0 {
             work.update(from: framing.carry.base, count: prefix)
-            framer.frame(work, prefix: prefix, count: prefix, dataOffset: 0, state: framing, flushTail: true)
+            framer.frame(work, prefix: prefix, count: prefix, dataOffset: position, state: framing, flushTail: true)
             deliver(consumer: consumer, sequence: &sequence)
         }
         consumer.caughtUp()
@@ -117,7 +119,7 @@ public final class PipeReader: @unchecked Sendable {
                            ["input": options.input, "path": name, "maxLineBytes": String(options.maxLineBytes)])
         }
         if let converted { framer.convertLatin1(into: converted) }
-        let chunk = LineChunk(file: FileDescription(path: name, fingerprint: "", isGzip: false),
+        let chunk = LineChunk(file: FileDescription(id: 0, path: name, fingerprint: "", isGzip: false),
                               token: Progress.token(id: 0, sequence: sequence), framer: framer)
         sequence &+= 1
         outstanding.add(consumer.consume(chunk), ordering: .relaxed)

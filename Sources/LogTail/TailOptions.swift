@@ -54,6 +54,9 @@ public struct TailOptions: Sendable {
         self.input = input
         self.paths = paths
     }
+
+    /// Whether any file matches `pattern` now (glob syntax with `{a,b}` and `**`).
+    public static func anyFileMatches(_ pattern: String) -> Bool { Discovery.anyFileMatches(pattern) }
 }
 
 /// Receives the lines a tailer reads, on the tailer's thread.

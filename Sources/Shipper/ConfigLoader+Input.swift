@@ -3,6 +3,10 @@ import LogTail
 import StreamMapping
 
 extension ConfigLoader {
+    /// The input keys of following files: descriptors, turns, rate, age, encoding, rotated files.
+    static let followKeys = ["maxOpenFiles", "readBudgetBytes", "maxReadBytesPerSecond", "ignoreOlderThan",
+                             "encoding", "rotatedMaxBytes", "rotatedMaxAgeMs"]
+
     /// One input: where its files are, how they are read, and its mapping.
     static func readInput(_ value: ConfigValue, at path: String, walker w: inout ConfigWalker,
                           resolve: (String) -> String, defaultKey: String?) -> ShipperConfig.Input? {
@@ -23,10 +27,19 @@ extension ConfigLoader {
         tail.fingerprintBytes = w.int(m, "fingerprintBytes", default: 1024, min: 16, max: 1 << 20)
         tail.maxLineBytes = w.int(m, "maxLineBytes", default: 1 << 20, min: 64, max: 256 << 20)
         tail.readBufferBytes = w.int(m, "readBufferBytes", default: 256 << 10, min: 4096, max: 16 << 20)
-        tail.rescanInterval = w.millis(m, "rescanIntervalMs", defaultSeconds: 1, min: 10)
+        tail.rescanInterval = w.millis(m, "rescanIntervalMs", defaultSeconds: 10, min: 10)
         tail.rotateIdle = w.millis(m, "rotateIdleMs", defaultSeconds: 5)
         tail.partialLineTimeout = w.millis(m, "partialLineTimeoutMs", defaultSeconds: 5)
         tail.gzipSettle = w.millis(m, "gzipSettleMs", defaultSeconds: 10)
+        tail.maxOpenFiles = w.int(m, "maxOpenFiles", default: 512, min: 1, max: 1 << 20)
+        tail.readBudgetBytes = w.int(m, "readBudgetBytes", default: 1 << 20, min: 4096, max: 1 << 30)
+        tail.maxReadBytesPerSecond = w.int(m, "maxReadBytesPerSecond", default: 0, min: 0)
+        tail.ignoreOlderThan = w.duration(m, "ignoreOlderThan")
+        tail.rotatedMaxBytes = Int64(w.int(m, "rotatedMaxBytes", default: 0, min: 0))
+        tail.rotatedMaxAge = w.millis(m, "rotatedMaxAgeMs", defaultSeconds: 0)
+        let encoding = w.choice(m, "encoding", ["utf-8", "utf8", "latin-1", "latin1", "iso-8859-1"],
+                                default: "utf-8")
+        tail.encoding = encoding.hasPrefix("utf") ? .utf8 : .latin1
 
         let parser = readParser(m["parser"], at: "\(path).parser", walker: &w, resolve: resolve)
         let addFields = readFields(m["addFields"], at: "\(path).addFields", walker: &w)

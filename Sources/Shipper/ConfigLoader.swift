@@ -13,7 +13,7 @@ public enum ConfigLoader {
                             "readBufferBytes", "rescanIntervalMs", "rotateIdleMs", "partialLineTimeoutMs",
                             "gzipSettleMs", "parser", "addFields", "fields", "routes", "stream", "authKey",
                             "parseErrorField", "parseErrorStream", "invalidUTF8", "multiline", "container",
-                            "metadata"]
+                            "metadata"] + followKeys
 
     /// Loads and validates `path`; throws `ConfigError` listing every problem.
     public static func load(path: String, environment: [String: String] = ProcessEnvironment.current)
@@ -191,11 +191,7 @@ public enum ConfigLoader {
         return text.hasSuffix("/") ? text : text + "/"
     }
 
-    static func globMatchesAnything(_ pattern: String) -> Bool {
-        var result = glob_t()
-        defer { globfree(&result) }
-        return glob(pattern, GLOB_NOSORT | GLOB_BRACE, nil, &result) == 0 && result.gl_pathc > 0
-    }
+    static func globMatchesAnything(_ pattern: String) -> Bool { TailOptions.anyFileMatches(pattern) }
 }
 
 /// The process environment as a dictionary (no Foundation).

@@ -74,6 +74,26 @@ struct ConfigWalker {
         number(m, key, default: defaultSeconds * 1000, min: min) / 1000
     }
 
+    /// A duration in seconds: a number of seconds, or a string such as `90s`, `30m`, `12h`, `7d`
+    /// (0 when absent).
+    mutating func duration(_ m: Members?, _ key: String) -> Double {
+        guard let value = m?[key] else { return 0 }
+        let path = join(m?.path ?? "", key)
+        guard let text = string(value, at: path)?.trimmingSpaces else { return 0 }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text)
+        var scale = 1.0
+        if let last = digits.last, let unit = units[last] {
+            scale = unit
+            digits = digits.dropLast()
+        }
+        guard let number = Double(String(digits).trimmingSpaces), number.isFinite, number >= 0 else {
+            fail(path, "expected a duration such as 90s, 30m, 12h or 7d (or a number of seconds), found '\(text)'")
+            return 0
+        }
+        return number * scale
+    }
+
     mutating func bool(_ m: Members?, _ key: String, default fallback: Bool) -> Bool {
         guard let value = m?[key] else { return fallback }
         let path = join(m?.path ?? "", key)

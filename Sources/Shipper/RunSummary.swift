@@ -11,6 +11,8 @@ public struct RunSummary: Sendable {
         public var dropped: Int
         public var parseFailures: Int
         public var linesCut: Int
+        /// Unread bytes of rotated files released by the rotatedMaxBytes/rotatedMaxAgeMs policy.
+        public var bytesGivenUp: Int = 0
     }
 
     public struct Stream: Sendable {
@@ -41,7 +43,9 @@ public struct RunSummary: Sendable {
             lines.append("input \(input.name): \(plural(input.files, "file")), \(input.lines) lines, "
                          + "\(input.bytes) bytes, "
                          + "\(input.events) events, \(input.dropped) dropped, \(input.parseFailures) parse failures"
-                         + (input.linesCut > 0 ? ", \(input.linesCut) lines cut at maxLineBytes" : ""))
+                         + (input.linesCut > 0 ? ", \(input.linesCut) lines cut at maxLineBytes" : "")
+                         + (input.bytesGivenUp > 0
+                            ? ", \(input.bytesGivenUp) bytes of rotated files given up unread" : ""))
         }
         for stream in streams {
             lines.append("stream \(stream.name): \(stream.delivered) delivered, \(stream.deadLettered) dead-lettered "
@@ -73,7 +77,7 @@ extension Shipper {
                 events: pipeline.counters.events.load(ordering: .relaxed),
                 dropped: pipeline.counters.dropped.load(ordering: .relaxed),
                 parseFailures: pipeline.counters.parseFailures.load(ordering: .relaxed),
-                linesCut: tailer.linesCut)
+                linesCut: tailer.linesCut, bytesGivenUp: tailer.bytesGivenUp)
             if let same = inputs.firstIndex(where: { $0.name == input.name }) {
                 inputs[same].files += input.files
                 inputs[same].lines += input.lines
@@ -82,18 +86,25 @@ extension Shipper {
                 inputs[same].dropped += input.dropped
                 inputs[same].parseFailures += input.parseFailures
                 inputs[same].linesCut += input.linesCut
+                inputs[same].bytesGivenUp += input.bytesGivenUp
             } else {
                 inputs.append(input)
             }
         }
-        let streams = self.streams.counts.withLock { counts in
+        return RunSummary(seconds: seconds, inputs: inputs, streams: streams.summary(),
+                          failures: all.flatMap(\.tailer.failures))
+    }
+}
+
+extension StreamLedger {
+    /// Each stream's figures, by name.
+    func summary() -> [RunSummary.Stream] {
+        counts.withLock { counts in
             counts.keys.sorted().map { name in
                 let c = counts[name] ?? StreamLedger.Counts()
                 return RunSummary.Stream(name: name, delivered: c.delivered, deadLettered: c.deadLettered,
                                          batches: c.batches, rejectedBatches: c.rejectedBatches)
             }
         }
-        return RunSummary(seconds: seconds, inputs: inputs, streams: streams,
-                          failures: all.flatMap(\.tailer.failures))
     }
 }

@@ -37,46 +37,8 @@ public final class Shipper: @unchecked Sendable {
             throw ShipperError(error.description)
         }
 
-        let transport: any Transport
-        switch config.destination {
-        case .atom(let endpoint, let http):
-            transport = AtomHTTPTransport(endpoint: endpoint, options: http)
-            logger.info("delivering to an Atom endpoint", ["endpoint": endpoint])
-            if http.insecure && endpoint.lowercased().hasPrefix("https://") {
-                logger.error("TLS CERTIFICATE VERIFICATION IS OFF (atom.insecure): anyone on the path can read "
-                             + "and change what is sent; use atom.caBundle instead", ["endpoint": endpoint])
-            }
-        case .files(let directory):
-            do {
-                transport = try FileTransport(directory: directory, rotation: config.outputRotation, logger: logger)
-            } catch {
-                throw ShipperError("output folder \(directory): \(error.message)")
-            }
-            logger.info("delivering to files, one per stream", ["directory": directory])
-        }
-        let deadLetters: DeadLetterWriter
-        do {
-            deadLetters = try DeadLetterWriter(path: config.deadLetterPath, rotation: config.deadLetterRotation,
-                                               logger: logger)
-        } catch {
-            throw ShipperError("dead-letter file \(config.deadLetterPath): \(error.message)")
-        }
-
         let router = self.router
-        let streams = self.streams
-        tracker = Tracker(
-            options: config.tracker, transport: transport, deadLetters: deadLetters, logger: logger,
-            onReport: { report in
-                router.route(report)
-                streams.settled(report)
-            },
-            onError: { failure in
-                // Once per rejected or given-up batch; the tracker has logged it and written it to
-                // the dead-letter file.
-                streams.counts.withLock { counts in
-                    counts[failure.stream, default: StreamLedger.Counts()].rejectedBatches += 1
-                }
-            })
+        tracker = try Self.makeTracker(config: config, logger: logger, streams: streams) { router.route($0) }
 
         for (index, input) in config.inputs.enumerated() {
             var input = input

@@ -15,6 +15,12 @@ enum Command {
                       was delivered, 1 when a batch was dead-lettered or a file could not be read.
               --stage-times  print the CPU seconds spent per pipeline stage (read, split, parse,
                       encode, batch, send) with the summary.
+          atom-shipper run --config FILE --stdin [--input NAME]
+              Read standard input to its end as the lines of one input (NAME, or the config's
+              only input): its parser, fields, routes and stream apply, its paths are not read.
+              Nothing is checkpointed (the checkpoint database is not opened, so this runs beside
+              a shipper on the same config): piping the same lines twice delivers them twice.
+              Exits like --once, e.g. `zcat old.log.gz | atom-shipper run -c FILE --stdin`.
           atom-shipper replay --config FILE [DEADLETTER...]
               Send the batches of dead-letter files again (to the config's endpoint, signed with
               its keys), once the cause of their rejection is fixed; without files, the config's
@@ -36,6 +42,8 @@ enum Command {
         var once = false
         var logLevel: LogLevel?
         var stageTimes = false
+        var stdin = false
+        var input: String?
         var files: [String] = []
     }
 
@@ -57,6 +65,11 @@ enum Command {
                 options.once = true
             case "--stage-times":
                 options.stageTimes = true
+            case "--stdin":
+                options.stdin = true
+            case "--input":
+                guard let value = rest.popFirst() else { return .failure(UsageError(message: "--input needs a name")) }
+                options.input = value
             case "--log-level":
                 guard let value = rest.popFirst(), let level = LogLevel(name: value) else {
                     return .failure(UsageError(message: "--log-level takes debug, info, warn or error"))
@@ -135,6 +148,25 @@ enum Command {
             return outcome.exitStatus
         }
         if options.stageTimes { StageClock.shared.enable() }
+        if options.input != nil && !options.stdin {
+            writeError("atom-shipper: --input goes with --stdin")
+            return 2
+        }
+        if options.stdin {
+            guard options.command == "run" else {
+                writeError("atom-shipper: --stdin goes with run")
+                return 2
+            }
+            Signals.block()
+            do {
+                let summary = try StdinRun(config: config, inputName: options.input, logger: logger).run()
+                write(summary.text)
+                return summary.exitStatus
+            } catch {
+                writeError("atom-shipper: \(error)")
+                return 1
+            }
+        }
         if !options.once { Signals.block() }
         let shipper: Shipper
         do {
