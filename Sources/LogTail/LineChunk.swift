@@ -13,10 +13,14 @@ public struct LineChunk {
     @usableFromInline let ends: UnsafeBufferPointer<Int>
     @usableFromInline let offsets: UnsafeBufferPointer<Int64>
     @usableFromInline let truncatedFlags: UnsafeBufferPointer<Bool>
+    /// How many of the lines were cut at `maxLineBytes` (0 in nearly every chunk, so a consumer
+    /// needs to look at `isTruncated` only when it is not).
+    public let cutLines: Int
 
-    init(file: FileDescription, token: UInt64, framer: LineFramer) {
+    init(file: FileDescription, token: UInt64, framer: LineFramer, cutLines: Int) {
         self.file = file
         self.token = token
+        self.cutLines = cutLines
         self.base = UnsafePointer(framer.lineBase)
         self.starts = UnsafeBufferPointer(start: framer.starts.base, count: framer.lineCount)
         self.ends = UnsafeBufferPointer(start: framer.ends.base, count: framer.lineCount)

@@ -113,14 +113,16 @@ public final class PipeReader: @unchecked Sendable {
         let lineCount = framer.lineCount
         guard lineCount > 0 else { return }
         counters.lines.add(lineCount, ordering: .relaxed)
+        var cutLines = 0
         for i in 0..<lineCount where framer.truncated.base[i] {
+            cutLines += 1
             counters.truncatedLines.add(1, ordering: .relaxed)
             logger.warning("line longer than maxLineBytes was cut",
                            ["input": options.input, "path": name, "maxLineBytes": String(options.maxLineBytes)])
         }
         if let converted { framer.convertLatin1(into: converted) }
         let chunk = LineChunk(file: FileDescription(id: 0, path: name, fingerprint: "", isGzip: false),
-                              token: Progress.token(id: 0, sequence: sequence), framer: framer)
+                              token: Progress.token(id: 0, sequence: sequence), framer: framer, cutLines: cutLines)
         sequence &+= 1
         outstanding.add(consumer.consume(chunk), ordering: .relaxed)
     }

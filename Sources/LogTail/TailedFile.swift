@@ -39,7 +39,7 @@ final class TailedFile {
     /// The last bytes read, up to `markBytes`: if the bytes before the offset change, the file was
     /// rewritten even when its size and head say nothing.
     var tailMark: [UInt8] = []
-    static let markBytes = 32
+    static let markBytes = 128
     /// Monotonic time the file was last read or opened (which idle file to close first).
     var lastUsed: UInt64
     var lastSize: Int64

@@ -157,7 +157,9 @@ extension Tailer {
             counters.nulBytes.add(framer.nulBytesSkipped - reportedNulBytes, ordering: .relaxed)
             reportedNulBytes = framer.nulBytesSkipped
         }
+        var cutLines = 0
         for i in 0..<lineCount where framer.truncated.base[i] {
+            cutLines += 1
             counters.truncatedLines.add(1, ordering: .relaxed)
             logger.warning("line longer than maxLineBytes was cut", ["input": options.input, "path": file.path,
                            "offset": String(framer.offsets.base[i]), "maxLineBytes": String(options.maxLineBytes)])
@@ -166,8 +168,9 @@ extension Tailer {
         let sequence = progressLock.withLock { progress.open() }
         let description = file.description
         let chunk = LineChunk(file: description, token: Progress.token(id: progress.id, sequence: sequence),
-                              framer: framer)
+                              framer: framer, cutLines: cutLines)
         let events = consumer.consume(chunk)
+        owesCaughtUp = true
         let held = consumer.heldOffset(of: description)
         file.consumerHolds = held != nil
         progressLock.withLock {
@@ -195,6 +198,7 @@ extension Tailer {
             let quiet = Double(Clock.nanos() &- file.lastData) / 1e9
             events = consumer.fileQuiet(description, quietSeconds: quiet, token: token)
         }
+        if events > 0 { owesCaughtUp = true }
         let held = consumer.heldOffset(of: description)
         file.consumerHolds = held != nil
         progressLock.withLock {

@@ -65,6 +65,8 @@ public final class Tailer: @unchecked Sendable {
     var reportedProblems = Set<String>()
     private let stopping = Atomic<Bool>(false)
     var lastDiscovery: UInt64 = 0
+    /// Lines were handed to the consumer since it was last told that every file is read to its end.
+    var owesCaughtUp = false
     private var lastCommit: UInt64 = 0
 
     /// Problems that made a file unreadable or an archive broken (for the `--once` exit status).
@@ -117,7 +119,7 @@ public final class Tailer: @unchecked Sendable {
     /// acknowledgement for the final state.
     public func run(consumer: any LineConsumer, once: Bool) {
         discover()
-        var busyBefore = true
+        owesCaughtUp = true
         while !stopping.load(ordering: .acquiring) {
             let pass = readPass(consumer: consumer, once: once)
             if pass.blocked || pass.throttled {
@@ -131,12 +133,15 @@ public final class Tailer: @unchecked Sendable {
                 }
                 releaseFinished(consumer: consumer, once: once)
                 commitIfDue()
-                busyBefore = true
                 continue
             }
             releaseFinished(consumer: consumer, once: once)
-            if !pass.gotData && busyBefore { consumer.caughtUp() }
-            busyBefore = pass.gotData
+            if !pass.gotData && owesCaughtUp {
+                // Lines went out since the consumer last heard that the files are read to their
+                // end (a pass with data, or a partial line flushed on its own): tell it again.
+                owesCaughtUp = false
+                consumer.caughtUp()
+            }
             commitIfDue()
             if once && !pass.gotData && !pass.waiting && queue.isEmpty {
                 flushTails(consumer: consumer)

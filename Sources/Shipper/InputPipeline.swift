@@ -70,6 +70,7 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
         let started = timing ? StageClock.threadNanos() : 0
         var sampledParse: UInt64 = 0
         var sampledEncode: UInt64 = 0
+        let hasCutLines = chunk.cutLines > 0
         for i in 0..<chunk.count {
             let sample = timing && i & 31 == 0
             let t0 = sample ? Clock.nanos() : 0
@@ -78,7 +79,8 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
                 continue
             }
             let t1 = sample ? Clock.nanos() : 0
-            let size = mapper.encode(into: slabs[stream].data)
+            var size = mapper.encode(into: slabs[stream].data)
+            if hasCutLines && chunk.isTruncated(i) { size += Self.markTruncated(slabs[stream].data) }
             if sample {
                 sampledParse &+= t1 &- t0
                 sampledEncode &+= Clock.nanos() &- t1
@@ -118,6 +120,21 @@ final class InputPipeline: LineConsumer, @unchecked Sendable {
             slab.data.append(spill.bytes)
         }
         slab.commit(token: token, escapedSize: size)
+    }
+
+    /// The bytes `"truncated":true` added as the last member of the event just encoded (a line cut
+    /// at `maxLineBytes`); returns what they add to its escaped size.
+    static func markTruncated(_ data: ByteBuffer) -> Int {
+        guard data.count > 1, data.base[data.count - 1] == UInt8(ascii: "}") else { return 0 }
+        let empty = data.base[data.count - 2] == UInt8(ascii: "{")
+        data.count -= 1
+        var member = empty ? #""truncated":true}"# : #","truncated":true}"#
+        var added = 0
+        member.withUTF8 { bytes in
+            data.append(UnsafeRawBufferPointer(bytes))
+            added = JSON.escapedLengthOfJSON(UnsafeRawBufferPointer(bytes)) - 1
+        }
+        return added
     }
 
     /// What a chunk's or flush's events return: a refused submit leaves its events
