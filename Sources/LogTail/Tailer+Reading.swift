@@ -261,7 +261,8 @@ extension Tailer {
 extension TailedFile {
     /// Keeps the last bytes of a read as the file's tail mark.
     func noteTail(_ bytes: UnsafePointer<UInt8>, count: Int) {
-        let fresh = UnsafeBufferPointer(start: bytes + max(0, count - Self.markBytes), count: min(count, Self.markBytes))
+        let keep = min(count, Self.markBytes)
+        let fresh = UnsafeBufferPointer(start: bytes + count - keep, count: keep)
         let overflow = tailMark.count + fresh.count - Self.markBytes
         if overflow > 0 { tailMark.removeFirst(min(overflow, tailMark.count)) }
         tailMark.append(contentsOf: fresh)
