@@ -118,6 +118,10 @@ extension Tailer {
             resumeAt = start
             markDirty = true  // commit the skip, or a restart would skip again past new lines
         }
+        guard progresses.count < Int(Progress.maxID) - 1 else {
+            // Every token id is taken: this file waits until another is released.
+            return .retry
+        }
         let progress = Progress(id: nextProgressID, key: key, fingerprint: fingerprint, device: file.device,
                                 inode: file.inode, path: file.path, offset: resumeAt)
         advanceProgressID()
