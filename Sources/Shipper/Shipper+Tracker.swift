@@ -45,4 +45,16 @@ extension Shipper {
                 }
             })
     }
+
+    /// Waits until every event the tracker holds is settled, saying every ten seconds how many wait.
+    static func waitUntilDelivered(_ tracker: Tracker, config: String, logger: Logger) {
+        var lastReport = Clock.nanos()
+        while !tracker.waitUntilIdle(timeout: 1) {
+            if Clock.nanos() &- lastReport > 10_000_000_000 {
+                lastReport = Clock.nanos()
+                logger.info("waiting for events to be delivered",
+                            ["config": config, "pending": String(tracker.pendingEvents)])
+            }
+        }
+    }
 }

@@ -92,14 +92,7 @@ public final class Shipper: @unchecked Sendable {
         for slot in slots { slot.pipeline.submitAll() }
         progress.stop()
         tracker.flush()
-        var lastReport = Clock.nanos()
-        while !tracker.waitUntilIdle(timeout: 1) {
-            if Clock.nanos() &- lastReport > 10_000_000_000 {
-                lastReport = Clock.nanos()
-                logger.info("waiting for events to be delivered",
-                            ["config": config.file, "pending": String(tracker.pendingEvents)])
-            }
-        }
+        Shipper.waitUntilDelivered(tracker, config: config.file, logger: logger)
         commitAll()
         tracker.stop(deadline: config.shutdownTimeout)
         writeMetrics(snapshot())

@@ -69,13 +69,7 @@ public final class StdinRun: @unchecked Sendable {
         let failure = reader.run(consumer: pipeline)
         pipeline.submitAll()
         tracker.flush()
-        var lastReport = Clock.nanos()
-        while !tracker.waitUntilIdle(timeout: 1) {
-            if Clock.nanos() &- lastReport > 10_000_000_000 {
-                lastReport = Clock.nanos()
-                logger.info("waiting for events to be delivered", ["pending": String(tracker.pendingEvents)])
-            }
-        }
+        Shipper.waitUntilDelivered(tracker, config: config.file, logger: logger)
         tracker.stop(deadline: config.shutdownTimeout)
         let counters = reader.counters
         let summary = RunSummary.Input(
