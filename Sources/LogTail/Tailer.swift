@@ -136,6 +136,10 @@ public final class Tailer: @unchecked Sendable {
                 continue
             }
             releaseFinished(consumer: consumer, once: once)
+            // Asked before each read, the consumer also does work it put off (a caught-up flush
+            // deferred while the tracker's workers were busy): ask on idle passes too, as idle files
+            // are not read.
+            if !pass.gotData { _ = consumer.hasRoom() }
             if !pass.gotData && owesCaughtUp {
                 // Lines went out since the consumer last heard that the files are read to their
                 // end (a pass with data, or a partial line flushed on its own): tell it again.
