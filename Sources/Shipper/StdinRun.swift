@@ -55,17 +55,19 @@ public final class StdinRun: @unchecked Sendable {
     /// with status 1 (events not delivered by then are lost: nothing is checkpointed).
     public func run() -> RunSummary {
         let started = Clock.nanos()
+        let file = config.file
         Threads.spawn(name: "stdin-signals") { [reader, logger] in
             var signal: Int32
             repeat { signal = Signals.next() } while signal == SIGHUP
-            logger.info("stopping: no more reading, delivering what was read", ["signal": Signals.name(signal)])
+            logger.info("stopping: no more reading, delivering what was read",
+                        ["config": file, "signal": Signals.name(signal)])
             reader.stop()
             repeat { signal = Signals.next() } while signal == SIGHUP
             logger.warning("second signal; exiting now, events not delivered yet are lost",
-                           ["signal": Signals.name(signal)])
+                           ["config": file, "signal": Signals.name(signal)])
             exit(1)
         }
-        logger.info("reading standard input", ["input": input.name])
+        logger.info("reading standard input", ["config": config.file, "input": input.name])
         let failure = reader.run(consumer: pipeline)
         pipeline.submitAll()
         tracker.flush()
