@@ -239,8 +239,7 @@ extension Tailer {
         if !truncated {
             let want = Int(min(st.size, Int64(options.fingerprintBytes)))
             head = HeadReader.read(fd: file.fd, path: file.path, gzip: false, limit: max(want, known.length)).bytes
-            truncated = !prefixMatches(known, head: head)
-                || (!file.tailMark.isEmpty && readMark(file, before: file.readOffset) != file.tailMark)
+            truncated = !prefixMatches(known, head: head) || tailRewritten(file)
         }
         if truncated {
             logger.info("file truncated; reading it from the start", ["input": options.input, "path": file.path,
@@ -266,6 +265,16 @@ extension Tailer {
     func addShortOrphan(_ progress: Progress) {
         shortOrphans.append(progress)
         if shortOrphans.count > 64 { shortOrphans.removeFirst() }
+    }
+
+    /// Whether the bytes just before the read offset are no longer the ones read there. A byte
+    /// that is zero now does not count: a hole punched behind the reader (to give disk space
+    /// back) reads as zeros, and the file was not rewritten.
+    private func tailRewritten(_ file: TailedFile) -> Bool {
+        guard !file.tailMark.isEmpty else { return false }
+        let now = readMark(file, before: file.readOffset)
+        guard now.count == file.tailMark.count else { return false }
+        return zip(now, file.tailMark).contains { current, read in current != 0 && current != read }
     }
 
     /// Up to `TailedFile.markBytes` bytes just before `offset` (empty when they cannot be read).
