@@ -12,7 +12,8 @@ packages=(
   libcurl4-openssl-dev  # HTTP transport (libcurl)
   logrotate           # rotation tests use the real logrotate
   gzip
-  python3             # benchmark corpus generator and the newcomer check
+  tzdata              # time zones of the timestamp operation (/usr/share/zoneinfo; tests use its tzdata.zi)
+  python3             # benchmark corpus generator, the newcomer check, tests' independent expected values
 )
 
 missing=()

@@ -4,7 +4,9 @@ import StreamMapping
 extension ConfigLoader {
     /// The operations an item of `fields` may name, one per item.
     static let operationNames = ["add", "set", "rename", "copy", "remove", "convert", "lowercase", "keepLine",
-                                 "mask", "hash"]
+                                 "mask", "hash", "timestamp"]
+    static let timestampKeys = ["field", "format", "formats", "zone", "target", "keepOriginal", "precision",
+                                "output", "errorField", "referenceDate"]
 
     /// An input's `fields`: a list of operations, each an object with one key naming it, such as
     /// `{ rename: { from: "msg", to: "message" } }`.
@@ -62,6 +64,7 @@ extension ConfigLoader {
         case "rename", "copy": ["from", "to"]
         case "convert": ["field", "to", "onTypeError"]
         case "mask": ["field", "keepPrefix", "keepSuffix", "with", "pattern", "replacement"]
+        case "timestamp": timestampKeys
         default: ["field", "key", "length"]
         }
         guard let m = w.object(body, at: path, allowed: allowed) else { return nil }
@@ -104,6 +107,9 @@ extension ConfigLoader {
         case "mask":
             guard let field = required("field") else { return nil }
             return readMask(m, at: path, walker: &w).map { .mask(field: field, $0) }
+        case "timestamp":
+            guard let field = required("field") else { return nil }
+            return readTimestamp(field, m, at: path, walker: &w).map { .timestamp($0) }
         default:
             guard let field = required("field") else { return nil }
             let key = w.string(m, "key")
@@ -113,6 +119,34 @@ extension ConfigLoader {
             let length = w.int(m, "length", default: 64, min: 1, max: 64)
             return .hash(field: field, HashRule(key: key, length: length))
         }
+    }
+
+    /// A timestamp's formats (`format`, or a list in `formats`) and options.
+    private static func readTimestamp(_ field: String, _ m: Members, at path: String,
+                                      walker w: inout ConfigWalker) -> TimestampRule? {
+        if m["format"] != nil && m["formats"] != nil {
+            w.fail(path, "give format (one) or formats (a list), not both")
+            return nil
+        }
+        let formats = w.strings(m, m["format"] != nil ? "format" : "formats")
+        guard !formats.isEmpty else {
+            w.fail("\(path).formats", "missing: a format such as \"%d/%b/%Y:%H:%M:%S %z\" or \"iso8601\"")
+            return nil
+        }
+        var rule = TimestampRule(field: field, formats: formats)
+        rule.zone = w.string(m, "zone") ?? "UTC"
+        rule.target = w.string(m, "target") ?? "timestamp"
+        rule.keepOriginal = w.bool(m, "keepOriginal", default: true)
+        rule.precision = w.int(m, "precision", default: 3)
+        let outputs = TimestampRule.Output.allCases.map(\.rawValue)
+        rule.output = TimestampRule.Output(rawValue: w.choice(m, "output", outputs, default: "rfc3339")) ?? .rfc3339
+        if case .bool(false)? = m["errorField"] {
+            rule.errorField = nil
+        } else if let errorField = w.string(m, "errorField") {
+            rule.errorField = errorField
+        }
+        rule.referenceDate = w.string(m, "referenceDate")
+        return rule
     }
 
     /// A mask keeps characters (`keepPrefix`, `keepSuffix`, `with`) or replaces a pattern

@@ -27,6 +27,8 @@ public enum FieldOperation: Sendable, Equatable {
     case mask(field: String, MaskRule)
     /// Replaces a value by its SHA-256 (or, with a key, HMAC-SHA256) in lowercase hex.
     case hash(field: String, HashRule)
+    /// Reads a time in one of several formats into one canonical field.
+    case timestamp(TimestampRule)
 }
 
 /// How `FieldOperation.mask` hides a value.

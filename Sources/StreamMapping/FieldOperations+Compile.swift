@@ -90,6 +90,16 @@ extension FieldOperations {
                 }
                 let key = rule.key.map { Array($0.utf8) }
                 steps.append(.hash(into, ValueDigest(key: key, hexLength: rule.length)))
+            case .timestamp(let rule):
+                let path = path + ".timestamp"
+                let field = try target(rule.field, path + ".field")
+                let into = try target(rule.target, path + ".target")
+                let errorField = try rule.errorField.map { name throws(MappingError) in
+                    try target(name, path + ".errorField")
+                }
+                steps.append(.timestamp(try TimestampStep(
+                    rule, keyPath: path, field: field, target: into, errorField: errorField
+                )))
             }
         }
         return FieldOperations(steps: steps, invalidUTF8: invalidUTF8)

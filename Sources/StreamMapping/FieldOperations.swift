@@ -18,6 +18,7 @@ final class FieldOperations {
         case keepLine(Int)
         case mask(Int, ValueMask)
         case hash(Int, ValueDigest)
+        case timestamp(TimestampStep)
     }
 
     let steps: [Step]
@@ -93,6 +94,28 @@ final class FieldOperations {
                 return true
             }
             if hashed == true { setValue(field, record) }
+        case .timestamp(let step):
+            applyTimestamp(step, record)
+        }
+    }
+
+    /// Writes the canonical time into the step's target, or the reason into its error field.
+    private func applyTimestamp(_ step: TimestampStep, _ record: UnsafeMutablePointer<Record>) {
+        guard let outcome = Record.withText(in: record, ofIndex: step.field, { step.convert($0, into: value) })
+        else { return }
+        if let failure = outcome {
+            guard let errorField = step.errorField else { return }
+            let reason = Record.withText(in: record, ofIndex: step.field) { step.reason(failure, $0) } ?? ""
+            record.pointee.set(FieldID(index: errorField), text: reason)
+            return
+        }
+        if step.output == .rfc3339 {
+            setValue(step.target, record)
+        } else {
+            record.pointee.set(FieldID(index: step.target), json: value.bytes)
+        }
+        if !step.keepOriginal && step.field != step.target {
+            record.pointee.remove(FieldID(index: step.field))
         }
     }
 

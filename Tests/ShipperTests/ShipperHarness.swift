@@ -113,32 +113,6 @@ final class AppendingWriter {
     }
 }
 
-/// Writes `text` to `path` (UTF-8, replacing the file).
-func writeText(_ text: String, to path: String) throws {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-}
-
-/// Runs a command-line tool (gzip, logrotate, cp) and fails the caller when it fails.
-@discardableResult
-func tool(_ path: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: output, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw ToolError(description: "\(path) \(arguments.joined(separator: " ")) failed: \(text)")
-    }
-    return text
-}
-
-struct ToolError: Error, CustomStringConvertible { var description: String }
-
 /// Decodes an event's JSON text into a dictionary.
 func decode(_ event: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(event.utf8))) as? [String: Any] ?? [:]

@@ -1,6 +1,7 @@
 import Foundation
 import StreamMapping
 import Testing
+import TestSupport
 
 @Suite("Field operations")
 struct FieldOperationTests {
@@ -266,22 +267,3 @@ struct FieldOperationTests {
         #expect(error?.message.contains(message) == true, "\(String(describing: error))")
     }
 }
-
-/// Runs a Python 3 script and returns its output lines: values computed independently of the
-/// code under test.
-func python(_ script: String) throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonError(status: process.terminationStatus)
-    }
-    return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-}
-
-struct PythonError: Error { var status: Int32 }
