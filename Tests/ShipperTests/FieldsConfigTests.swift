@@ -105,5 +105,22 @@ struct FieldsConfigTests {
         #expect(second.stderr.contains(
             "inputs[0].fields[0].rename.to: 'env' is set by addFields, which wins over field operations"
         ), "\(second.stderr)")
+
+        try writeText("""
+            { inputs: [{ name: "web", paths: ["\(dir.path)/*.log"],
+                         fields: [{ timestamp: { field: "message", format: "iso8601", zone: "Mars/Base" } },
+                                  { timestamp: { field: "message", format: "%Y", formats: ["%Y"] } }] }] }
+            """, to: dir.file("bad3.json5"))
+        let third = try ShipperBinary.run(["check", "--config", dir.file("bad3.json5")])
+        #expect(third.status == 1)
+        #expect(third.stderr.contains("inputs[0].fields[1].timestamp: give format (one) or formats (a list), not both"),
+                "\(third.stderr)")
+        try writeText("""
+            { inputs: [{ name: "web", paths: ["\(dir.path)/*.log"],
+                         fields: [{ timestamp: { field: "message", format: "iso8601", zone: "Mars/Base" } }] }] }
+            """, to: dir.file("bad4.json5"))
+        let fourth = try ShipperBinary.run(["check", "--config", dir.file("bad4.json5")])
+        #expect(fourth.stderr.contains("inputs[0].fields[0].timestamp.zone: unknown time zone 'Mars/Base'"),
+                "\(fourth.stderr)")
     }
 }
