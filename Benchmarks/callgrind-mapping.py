@@ -47,6 +47,8 @@ def configs(pattern):
         {"hash": {"field": "remote", "key": "bench-key", "length": 16}},
         {"set": {"field": "request_line", "template": "{method} {path}"}},
         {"mask": {"field": "agent", "pattern": "\\d+", "replacement": "N"}},
+        {"timestamp": {"field": "time", "format": "%d/%b/%Y:%H:%M:%S %z", "zone": "Europe/Berlin",
+                       "keepOriginal": False}},
     ])
     return {"plain": plain, "cheap": cheap, "heavy": heavy}
 

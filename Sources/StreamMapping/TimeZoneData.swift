@@ -80,7 +80,9 @@ final class TimeZoneData: Sendable {
     ///
     /// - Throws: `TimeZoneError` naming the file when the name is not a zone there or the file
     ///   is not one TZif can describe.
-    static func named(_ name: String, directory: String = TimeZoneData.directory) throws(TimeZoneError) -> TimeZoneData {
+    static func named(
+        _ name: String, directory: String = TimeZoneData.directory
+    ) throws(TimeZoneError) -> TimeZoneData {
         if ["UTC", "Z", "GMT", "Etc/UTC", "Etc/GMT", "UCT", "Zulu"].contains(name) { return utc }
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         guard !name.isEmpty, !name.hasPrefix("/"),

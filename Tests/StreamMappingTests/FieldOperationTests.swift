@@ -175,7 +175,8 @@ struct FieldOperationTests {
         let script = """
             import hashlib, hmac
             for v in [\(values.map { "'\($0)'" }.joined(separator: ", ")), '12345']:
-                print(hashlib.sha256(v.encode()).hexdigest(), hmac.new(b'\(key)', v.encode(), hashlib.sha256).hexdigest())
+                keyed = hmac.new(b'\(key)', v.encode(), hashlib.sha256).hexdigest()
+                print(hashlib.sha256(v.encode()).hexdigest(), keyed)
             """
         let expected = try python(script)
         let mapper = try Self.mapper(

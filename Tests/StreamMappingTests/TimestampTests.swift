@@ -19,6 +19,11 @@ struct TimestampTests {
         map(mapper, #"{"t":"\#(value)"}"#).json
     }
 
+    /// The canonical time the event of `{"t": value}` gets (nil when it gets none).
+    static func canonical(_ mapper: EventMapper, _ value: String) -> String? {
+        decodedEvent(mapper, #"{"t":"\#(value)"}"#)?["timestamp"] as? String
+    }
+
     /// A time as parts: year, month, day, hour, minute, second, microsecond, and where it is (an
     /// offset such as `+02:00`, or a zone name, applied with Python's fold=0: the first of two
     /// repeated times, and a skipped time read with the offset before the change).
@@ -123,20 +128,21 @@ struct TimestampTests {
         let berlin = try Self.mapper(TimestampRule(field: "t", formats: ["iso8601"], zone: "Europe/Berlin"))
         // Berlin skips 02:00 to 03:00 CET on 31 March (read as CET, +01:00) and repeats 02:00 to
         // 03:00 on 27 October (the first is CEST, +02:00); New York likewise at -05:00 / -04:00.
-        #expect(Self.event(berlin, "2024-03-31T02:30:00") == #"{"t":"2024-03-31T02:30:00","timestamp":"2024-03-31T01:30:00.000Z"}"#)
-        #expect(Self.event(berlin, "2024-10-27T02:30:00") == #"{"t":"2024-10-27T02:30:00","timestamp":"2024-10-27T00:30:00.000Z"}"#)
+        #expect(Self.canonical(berlin, "2024-03-31T02:30:00") == "2024-03-31T01:30:00.000Z")
+        #expect(Self.canonical(berlin, "2024-10-27T02:30:00") == "2024-10-27T00:30:00.000Z")
         let newYork = try Self.mapper(TimestampRule(field: "t", formats: ["iso8601"], zone: "America/New_York"))
-        #expect(Self.event(newYork, "2024-03-10T02:30:00") == #"{"t":"2024-03-10T02:30:00","timestamp":"2024-03-10T07:30:00.000Z"}"#)
-        #expect(Self.event(newYork, "2024-11-03T01:30:00") == #"{"t":"2024-11-03T01:30:00","timestamp":"2024-11-03T05:30:00.000Z"}"#)
+        #expect(Self.canonical(newYork, "2024-03-10T02:30:00") == "2024-03-10T07:30:00.000Z")
+        #expect(Self.canonical(newYork, "2024-11-03T01:30:00") == "2024-11-03T05:30:00.000Z")
     }
 
     @Test("unix and unixMillis read epochs, fractions and negative times")
     func epochs() throws {
         let seconds = try Self.mapper(TimestampRule(field: "t", formats: ["unix"], precision: 6))
-        #expect(map(seconds, #"{"t":1669575482.0968924}"#).json == #"{"t":1669575482.0968924,"timestamp":"2022-11-27T18:58:02.096892Z"}"#)
+        #expect(map(seconds, #"{"t":1669575482.0968924}"#).json
+            == #"{"t":1669575482.0968924,"timestamp":"2022-11-27T18:58:02.096892Z"}"#)
         #expect(Self.event(seconds, "-1.5") == #"{"t":"-1.5","timestamp":"1969-12-31T23:59:58.500000Z"}"#)
         let millis = try Self.mapper(TimestampRule(field: "t", formats: ["unixMillis"], precision: 9))
-        #expect(Self.event(millis, "1669575482096") == #"{"t":"1669575482096","timestamp":"2022-11-27T18:58:02.096000000Z"}"#)
+        #expect(Self.canonical(millis, "1669575482096") == "2022-11-27T18:58:02.096000000Z")
         let percentS = try Self.mapper(TimestampRule(field: "t", formats: ["%s"], precision: 0))
         #expect(Self.event(percentS, "0") == #"{"t":"0","timestamp":"1970-01-01T00:00:00Z"}"#)
     }
@@ -172,8 +178,8 @@ struct TimestampTests {
         let mapper = try Self.mapper(rule)
         #expect(Self.event(mapper, "yesterday")
             == #"{"t":"yesterday","timestamp_error":"'yesterday' matches no format (iso8601, %H:%M)"}"#)
-        #expect(Self.event(mapper, "2024-02-30T00:00:00")
-            == #"{"t":"2024-02-30T00:00:00","timestamp_error":"'2024-02-30T00:00:00' is not a valid time: a field is out of range"}"#)
+        #expect(decodedEvent(mapper, #"{"t":"2024-02-30T00:00:00"}"#)?["timestamp_error"] as? String
+            == "'2024-02-30T00:00:00' is not a valid time: a field is out of range")
         #expect(map(mapper, #"{"other":1}"#).json == #"{"other":1}"#)
         let zoned = try Self.mapper(TimestampRule(field: "t", formats: ["%H:%M %Z"], referenceDate: "2024-05-01"))
         #expect(Self.event(zoned, "10:00 Mars/Olympus")
