@@ -95,7 +95,8 @@ public final class AtomClient: Sendable {
             return handle.perform(url: url, body: nil)
         }
         guard let result else {
-            return AtomResponse(status: -1, body: "", error: .connection("libcurl could not create a handle"))
+            let reason = AtomHTTPTransport.unavailableReason ?? "libcurl could not create a handle"
+            return AtomResponse(status: -1, body: "", error: .connection(reason))
         }
         guard let status = result.status else {
             let message = result.error ?? "no response"

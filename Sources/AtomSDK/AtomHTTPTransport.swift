@@ -18,6 +18,13 @@ public final class AtomHTTPTransport: Transport {
         self.session = CurlSession(options: options)
     }
 
+    /// Why HTTP delivery cannot work on this host (libcurl is missing or broken), or nil when it
+    /// can. libcurl is loaded on first use; a program checks this before it starts delivering.
+    public static var unavailableReason: String? {
+        if case .failure(let error) = CurlLibrary.shared { return error.message }
+        return nil
+    }
+
     /// Sends `batch` as one bulk request and maps the answer (DESIGN: 2xx delivered; 5xx, 408,
     /// 429 and transfer errors retried; 413 split; other statuses rejected).
     public func send(_ batch: EventBatch) -> TransportResult {
@@ -27,7 +34,8 @@ public final class AtomHTTPTransport: Transport {
             return handle.perform(url: bulkURL, body: handle.body.bytes)
         }
         guard let result else {
-            return .retry(status: nil, reason: "libcurl could not create a handle", retryAfter: nil)
+            let reason = Self.unavailableReason ?? "libcurl could not create a handle"
+            return .retry(status: nil, reason: reason, retryAfter: nil)
         }
         return Self.map(result)
     }

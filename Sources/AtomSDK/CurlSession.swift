@@ -24,9 +24,6 @@ struct HTTPResult: Sendable {
     }
 }
 
-/// libcurl's process-wide setup, run once before the first handle (`curl_global_init`).
-private let curlReady: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
-
 /// A small pool of libcurl easy handles: a worker takes one for a request and puts it back, so
 /// connections stay alive between requests (keep-alive) without a handle per thread forever.
 final class CurlSession: @unchecked Sendable {
@@ -92,6 +89,7 @@ extension String {
 
 /// One libcurl easy handle with the session's fixed options and its own reusable buffers.
 final class CurlHandle {
+    private let curl: CurlLibrary
     private let easy: UnsafeMutableRawPointer
     private let postHeaders: UnsafeMutablePointer<curl_slist>?
     private let getHeaders: UnsafeMutablePointer<curl_slist>?
@@ -108,7 +106,8 @@ final class CurlHandle {
     private let compressed = ByteBuffer(capacity: 16 * 1024)
 
     init?(options: HTTPOptions) {
-        guard curlReady, let easy = curl_easy_init() else { return nil }
+        guard case .success(let curl) = CurlLibrary.shared, let easy = curl.easyInit() else { return nil }
+        self.curl = curl
         self.easy = easy
         gzip = options.gzip
         self.options = options
@@ -116,33 +115,33 @@ final class CurlHandle {
         errorText.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
 
         var common: UnsafeMutablePointer<curl_slist>?
-        common = curl_slist_append(common, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
-        common = curl_slist_append(common, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
+        common = curl.slistAppend(common, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
+        common = curl.slistAppend(common, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
         getHeaders = common
-        var post = curl_slist_append(nil, "Content-Type: application/json")
-        post = curl_slist_append(post, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
-        post = curl_slist_append(post, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
-        post = curl_slist_append(post, "Expect:")  // no 100-continue round trip
-        if options.gzip { post = curl_slist_append(post, "Content-Encoding: gzip") }
+        var post = curl.slistAppend(nil, "Content-Type: application/json")
+        post = curl.slistAppend(post, "x-ironsource-atom-sdk-type: \(AtomSDKInfo.type)")
+        post = curl.slistAppend(post, "x-ironsource-atom-sdk-version: \(AtomSDKInfo.version)")
+        post = curl.slistAppend(post, "Expect:")  // no 100-continue round trip
+        if options.gzip { post = curl.slistAppend(post, "Content-Encoding: gzip") }
         postHeaders = post
 
-        atom_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        atom_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
-        atom_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.millis(options.connectTimeout))
-        atom_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.millis(options.requestTimeout))
-        atom_curl_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent)
-        if let caBundle = options.caBundle { atom_curl_setopt_string(easy, CURLOPT_CAINFO, caBundle) }
+        curl.setopt(easy, CURLOPT_NOSIGNAL, 1)
+        curl.setopt(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        curl.setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.millis(options.connectTimeout))
+        curl.setopt(easy, CURLOPT_TIMEOUT_MS, Self.millis(options.requestTimeout))
+        curl.setopt(easy, CURLOPT_USERAGENT, string: options.userAgent)
+        if let caBundle = options.caBundle { curl.setopt(easy, CURLOPT_CAINFO, string: caBundle) }
         if options.insecure {
-            atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
-            atom_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+            curl.setopt(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            curl.setopt(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
         // Set even when empty: libcurl then ignores the environment, which `HTTPOptions` has read.
-        atom_curl_setopt_string(easy, CURLOPT_NOPROXY, options.noProxy ?? "")
-        atom_curl_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorText)
+        curl.setopt(easy, CURLOPT_NOPROXY, string: options.noProxy ?? "")
+        curl.setopt(easy, CURLOPT_ERRORBUFFER, pointer: errorText)
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        atom_curl_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
-        atom_curl_setopt_ptr(easy, CURLOPT_HEADERDATA, context)
-        atom_curl_setopt_write(easy) { data, size, count, context in
+        curl.setopt(easy, CURLOPT_WRITEDATA, pointer: context)
+        curl.setopt(easy, CURLOPT_HEADERDATA, pointer: context)
+        curl.setWriteFunction(easy) { data, size, count, context in
             guard let data, let context else { return 0 }
             let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
@@ -152,7 +151,7 @@ final class CurlHandle {
             }
             return length
         }
-        atom_curl_setopt_header(easy) { data, size, count, context in
+        curl.setHeaderFunction(easy) { data, size, count, context in
             guard let data, let context else { return 0 }
             let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
             sink.header(UnsafeRawBufferPointer(start: data, count: size * count))
@@ -161,9 +160,9 @@ final class CurlHandle {
     }
 
     deinit {
-        curl_easy_cleanup(easy)
-        curl_slist_free_all(postHeaders)
-        curl_slist_free_all(getHeaders)
+        curl.easyCleanup(easy)
+        curl.slistFreeAll(postHeaders)
+        curl.slistFreeAll(getHeaders)
         errorText.deallocate()
     }
 
@@ -174,10 +173,10 @@ final class CurlHandle {
     func perform(url: String, body: UnsafeRawBufferPointer?) -> HTTPResult {
         sink.reset()
         errorText[0] = 0
-        atom_curl_setopt_string(easy, CURLOPT_URL, url)
+        curl.setopt(easy, CURLOPT_URL, string: url)
         let proxy = options.proxy(for: url)
         if proxy != self.proxy {
-            atom_curl_setopt_string(easy, CURLOPT_PROXY, proxy)
+            curl.setopt(easy, CURLOPT_PROXY, string: proxy)
             self.proxy = proxy
         }
         if var payload = body {
@@ -187,24 +186,24 @@ final class CurlHandle {
                 }
                 payload = compressed.bytes
             }
-            atom_curl_setopt_long(easy, CURLOPT_POST, 1)
-            atom_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, postHeaders)
+            curl.setopt(easy, CURLOPT_POST, 1)
+            curl.setopt(easy, CURLOPT_HTTPHEADER, list: postHeaders)
             let start = payload.baseAddress ?? UnsafeRawPointer(errorText)  // any valid pointer for 0 bytes
-            atom_curl_setopt_ptr(easy, CURLOPT_POSTFIELDS, start)
-            atom_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count))
+            curl.setopt(easy, CURLOPT_POSTFIELDS, pointer: start)
+            curl.setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(payload.count))
         } else {
-            atom_curl_setopt_long(easy, CURLOPT_HTTPGET, 1)
-            atom_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, getHeaders)
+            curl.setopt(easy, CURLOPT_HTTPGET, 1)
+            curl.setopt(easy, CURLOPT_HTTPHEADER, list: getHeaders)
         }
 
-        let code = curl_easy_perform(easy)
+        let code = curl.easyPerform(easy)
         if code != CURLE_OK {
             let detail = String(cString: errorText)
-            let summary = String(cString: curl_easy_strerror(code))
+            let summary = curl.easyStrerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
             return HTTPResult(failure: detail.isEmpty ? summary : detail, timedOut: code == CURLE_OPERATION_TIMEDOUT)
         }
         var status = 0
-        atom_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        curl.getinfo(easy, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResult(status: status, body: String(decoding: sink.body, as: UTF8.self),
                           retryAfter: sink.retryAfter)
     }

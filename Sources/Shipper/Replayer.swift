@@ -78,6 +78,10 @@ public struct Replayer {
         let transport: any Transport
         switch config.destination {
         case .atom(let endpoint, let http):
+            if let reason = AtomHTTPTransport.unavailableReason {
+                outcome.problems.append("atom.endpoint: \(reason)")
+                return outcome
+            }
             transport = AtomHTTPTransport(endpoint: endpoint, options: http)
         case .files(let directory):
             do {

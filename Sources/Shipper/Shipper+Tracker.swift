@@ -10,6 +10,9 @@ extension Shipper {
         let transport: any Transport
         switch config.destination {
         case .atom(let endpoint, let http):
+            if let reason = AtomHTTPTransport.unavailableReason {
+                throw ShipperError("atom.endpoint: \(reason)")
+            }
             transport = AtomHTTPTransport(endpoint: endpoint, options: http)
             logger.info("delivering to an Atom endpoint", ["endpoint": endpoint])
             if http.insecure && endpoint.lowercased().hasPrefix("https://") {
