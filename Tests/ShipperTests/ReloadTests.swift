@@ -27,7 +27,7 @@ struct ReloadTests {
           checkpoints: { path: "state/cp.sqlite", commitIntervalMs: 100 },
           deadLetter: { path: "state/dead.jsonl" },
           shutdownTimeoutMs: \(shutdownMs),
-          tracker: { flushIntervalMs: 100 },
+          tracker: { flushIntervalMs: 100, workers: 1 },  // one worker: batches land in file order
           inputs: [
             \(list)
           ],
