@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "StreamMapping", dependencies: ["AtomBase", "CPCRE2", "CCrypto"], swiftSettings: strict),
         .target(
             name: "Shipper",
-            dependencies: ["AtomBase", "AtomSDK", "LogTail", "StreamMapping"],
+            dependencies: ["AtomBase", "AtomSDK", "LogTail", "StreamMapping", "CZlib"],
             swiftSettings: strict
         ),
         .executableTarget(name: "atom-shipper", dependencies: ["Shipper"], swiftSettings: strict),

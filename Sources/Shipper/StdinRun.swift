@@ -23,15 +23,7 @@ public final class StdinRun: @unchecked Sendable {
     /// Prepares the mapping of the input named `inputName` (or the config's only input) for the
     /// stream on `fd`, and the tracker.
     public init(config: ShipperConfig, inputName: String?, logger: Logger, fd: Int32 = 0) throws(ShipperError) {
-        let names = config.inputs.map(\.name).joined(separator: ", ")
-        guard let chosen = inputName.map({ name in config.inputs.first { $0.name == name } })
-                ?? (config.inputs.count == 1 ? config.inputs.first : nil) else {
-            if let inputName {
-                throw ShipperError("--input \(inputName): the config has no such input (it has \(names))")
-            }
-            throw ShipperError("the config has \(config.inputs.count) inputs (\(names)); "
-                               + "name the one whose mapping applies to standard input with --input NAME")
-        }
+        let chosen = try config.input(named: inputName, for: "whose mapping applies to standard input")
         input = chosen
         self.config = config
         self.logger = logger

@@ -42,6 +42,9 @@ extension EventMapper {
         explainRejected(line, reason: reason).target
     }
 
+    /// Why the parser rejected the line last routed, or nil when it took it.
+    public var failureReason: String? { record.pointee.failure }
+
     /// `routeRejected(_:reason:)`, with what `explain(_:)` tells.
     public func explainRejected(_ line: UnsafeRawBufferPointer, reason: String) -> RoutingDecision {
         record.pointee.reset(line: line)

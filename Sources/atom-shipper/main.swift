@@ -32,7 +32,15 @@ enum Command {
               Print each file's checkpoint (offset, current size, lag, last update) and each
               stream's figures as the shipper last wrote them; works beside a running shipper.
           atom-shipper check --config FILE
-              Validate the config; print every problem with its key path. Exit 0 when valid.
+              Validate the config; print every problem with its key path, then run the config's
+              tests and print a diff for each that fails. Exit 0 when valid and every test passes.
+          atom-shipper preview --config FILE [--input NAME] [--summary] [FILE...]
+              Apply one input's mapping (NAME, or the config's only input) to the files given
+              (plain or .gz; a rotated set is read oldest first) or to standard input (no FILE,
+              or -), and print each event as STREAM<tab>JSON, or (dropped)<tab>LINE. Nothing is
+              sent and no checkpoint is read or written. --summary prints instead the events per
+              stream, and the dropped lines, parse failures and lines no route matched, with a
+              few examples of each. Exit 1 when a file could not be read.
           atom-shipper --version
         """
 
@@ -43,6 +51,7 @@ enum Command {
         var logLevel: LogLevel?
         var stageTimes = false
         var stdin = false
+        var summary = false
         var input: String?
         var files: [String] = []
     }
@@ -67,6 +76,8 @@ enum Command {
                 options.stageTimes = true
             case "--stdin":
                 options.stdin = true
+            case "--summary":
+                options.summary = true
             case "--input":
                 guard let value = rest.popFirst() else { return .failure(UsageError(message: "--input needs a name")) }
                 options.input = value
@@ -78,7 +89,8 @@ enum Command {
             default:
                 if argument.hasPrefix("--config=") {
                     options.config = String(argument.dropFirst("--config=".count))
-                } else if options.command == "replay" && !argument.hasPrefix("-") {
+                } else if options.command == "replay" && !argument.hasPrefix("-")
+                            || options.command == "preview" && (!argument.hasPrefix("-") || argument == "-") {
                     options.files.append(argument)
                 } else {
                     return .failure(UsageError(message: "unknown argument '\(argument)'"))
@@ -105,7 +117,7 @@ enum Command {
             writeError("atom-shipper: \(problem.message)\n\(usage)")
             return 2
         }
-        guard ["run", "check", "replay", "status"].contains(options.command) else {
+        guard ["run", "check", "replay", "status", "preview"].contains(options.command) else {
             writeError("atom-shipper: unknown command '\(options.command)'\n\(usage)")
             return 2
         }
@@ -147,9 +159,23 @@ enum Command {
             write(outcome.text)
             return outcome.exitStatus
         }
+        if options.command == "preview" {
+            do {
+                let preview = try Preview(config: config, inputName: options.input, summary: options.summary,
+                                          logger: logger)
+                return preview.run(files: options.files)
+            } catch {
+                writeError("atom-shipper: \(error)")
+                return 1
+            }
+        }
+        if options.summary {
+            writeError("atom-shipper: --summary goes with preview")
+            return 2
+        }
         if options.stageTimes { StageClock.shared.enable() }
         if options.input != nil && !options.stdin {
-            writeError("atom-shipper: --input goes with --stdin")
+            writeError("atom-shipper: --input goes with --stdin or preview")
             return 2
         }
         if options.stdin {
