@@ -10,7 +10,8 @@ import Glibc
 /// not read wake nobody, and an idle file costs nothing between events. When inotify cannot be
 /// used (`isActive` false) or a watch cannot be added, the tailer falls back to polling.
 final class FileWatcher {
-    private let inotifyFD: Int32
+    /// -1 until `start()`: a `--once` run watches nothing (see `start()`).
+    private var inotifyFD: Int32 = -1
     private let wakeFD: Int32
     /// Folder watches by path, with the folder's device and inode (a path that now leads to
     /// another folder, through a changed link, gets a new watch).
@@ -46,8 +47,15 @@ final class FileWatcher {
     }
 
     init() {
-        inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         wakeFD = atom_eventfd(0, atom_efd_nonblock() | atom_efd_cloexec())
+    }
+
+    /// Creates the inotify instance; false when inotify cannot be used. A run that only reads what
+    /// exists does not call it: ending an instance that holds watches makes the kernel wait for a
+    /// grace period (about 15 ms here), which a short `--once` run would pay at exit.
+    func start() -> Bool {
+        if inotifyFD < 0 { inotifyFD = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+        return inotifyFD >= 0
     }
 
     deinit {

@@ -91,10 +91,6 @@ public final class Tailer: @unchecked Sendable {
                 shortRows["\(row.fingerprint)/\(row.fingerprintLength)"] = row
             }
         }
-        if !watcher.isActive {
-            logger.warning("inotify is not available; polling the input's files",
-                           ["input": options.input, "intervalMs": String(Int(options.pollInterval * 1000))])
-        }
     }
 
     deinit { work.deallocate() }
@@ -118,6 +114,12 @@ public final class Tailer: @unchecked Sendable {
     /// and returns. Checkpoints are committed as they settle; call `commit()` after the last
     /// acknowledgement for the final state.
     public func run(consumer: any LineConsumer, once: Bool) {
+        // A --once run reads what exists and needs no change notices: without inotify, every open
+        // file is looked at on each pass instead.
+        if !once && !watcher.start() {
+            logger.warning("inotify is not available; polling the input's files",
+                           ["input": options.input, "intervalMs": String(Int(options.pollInterval * 1000))])
+        }
         discover()
         owesCaughtUp = true
         while !stopping.load(ordering: .acquiring) {
