@@ -201,9 +201,19 @@ extension Tailer {
     private func position(_ file: TailedFile, at offset: Int64, size: Int64) {
         var start = offset
         if file.kind == .plain && start > size {
-            logger.warning("checkpoint is past the end of the file; reading it from the start",
-                           ["input": options.input, "path": file.path, "offset": String(start)])
-            start = 0
+            if (file.progress?.fingerprint.length ?? 0) >= options.fingerprintBytes {
+                // Same content as far as the fingerprint goes, but shorter: a copy taken before its
+                // original's last lines were written (copytruncate copies, then truncates, while the
+                // writer goes on), or a file cut short. What it holds was read already.
+                logger.info("file is shorter than what was read of it; reading on from its end",
+                            ["input": options.input, "path": file.path, "offset": String(start),
+                             "size": String(size)])
+                start = size
+            } else {
+                logger.warning("checkpoint is past the end of the file; reading it from the start",
+                               ["input": options.input, "path": file.path, "offset": String(start)])
+                start = 0
+            }
         }
         if file.kind == .gzip {
             let reader = GzipReader(fd: file.fd, path: file.path)
