@@ -97,6 +97,20 @@ extension CheckpointStore {
             throw CheckpointError(path: path, message: "schema version \(version) is newer than this atom-shipper "
                                   + "understands (\(Self.schemaVersion)); upgrade atom-shipper")
         }
+        guard version < Self.schemaVersion else { return }
+        // One transaction for every step: a crash part-way leaves the old version whole, never a
+        // half-altered table that the next start would alter again.
+        try execute("BEGIN IMMEDIATE")
+        do {
+            try migrateSteps(from: version)
+            try execute("COMMIT")
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func migrateSteps(from version: Int) throws(CheckpointError) {
         if version < 1 {
             try execute("""
                 CREATE TABLE IF NOT EXISTS checkpoints (
