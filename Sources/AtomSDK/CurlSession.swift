@@ -69,11 +69,16 @@ final class ResponseSink {
         retryAfter = Self.parseRetryAfter(String(text[text.index(after: colon)...]))
     }
 
-    /// Seconds from a `Retry-After` value; nil for the HTTP-date form or garbage.
-    static func parseRetryAfter(_ value: String) -> Double? {
+    /// Seconds to wait from a `Retry-After` value: delay-seconds, or an HTTP date (counted from
+    /// `now`, unix seconds; a date in the past means no wait). Nil for garbage; at most a day.
+    static func parseRetryAfter(_ value: String, now: Double = Clock.unixTime()) -> Double? {
         let trimmed = value.trimmingCharacters(in: " \t\r\n")
-        guard let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 else { return nil }
-        return min(seconds, 86_400)
+        if trimmed.first?.isNumber == true {
+            guard let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 else { return nil }
+            return min(seconds, 86_400)
+        }
+        guard let date = HTTPDate.parse(trimmed) else { return nil }
+        return min(max(date - now, 0), 86_400)
     }
 }
 

@@ -1,3 +1,5 @@
+import AtomBase
+
 /// The POSIX TZ rule at the end of a TZif file (RFC 8536, section 3.3), such as
 /// `CET-1CEST,M3.5.0,M10.5.0/3`: standard time, and optionally daylight time with the dates and
 /// local times it starts and ends.

@@ -1,3 +1,5 @@
+import AtomBase
+
 /// Reads a TZif file (RFC 8536, versions 1 to 4) into a `TimeZoneData`: its 64-bit transitions
 /// (version 2 and later) or 32-bit ones (version 1), then the footer's POSIX rule unrolled to
 /// `TimeZoneData.lastYear`.

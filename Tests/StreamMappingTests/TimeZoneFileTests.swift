@@ -1,4 +1,5 @@
 import Foundation
+import AtomBase
 @testable import StreamMapping
 import Testing
 import TestSupport

@@ -1,10 +1,9 @@
-import AtomBase
-
 /// Dates of the proleptic Gregorian calendar as days since 1970-01-01, both ways (H. Hinnant's
 /// `days_from_civil` and `civil_from_days`), and RFC 3339 text written without allocating.
-enum CivilCalendar {
+public enum CivilCalendar {
     /// Days from 1970-01-01 to `year-month-day` (negative before it); the day is not checked.
-    static func days(year: Int, month: Int, day: Int) -> Int64 {
+    @inlinable
+    public static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -15,7 +14,8 @@ enum CivilCalendar {
     }
 
     /// The date `days` after 1970-01-01.
-    static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
+    @inlinable
+    public static func date(days: Int64) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -28,11 +28,13 @@ enum CivilCalendar {
         return (year, month, day)
     }
 
-    static func isLeap(_ year: Int) -> Bool {
+    @inlinable
+    public static func isLeap(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
-    static func daysInMonth(year: Int, month: Int) -> Int {
+    @inlinable
+    public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -41,7 +43,8 @@ enum CivilCalendar {
     }
 
     /// The day of the week, 0 for Sunday.
-    static func weekday(days: Int64) -> Int {
+    @inlinable
+    public static func weekday(days: Int64) -> Int {
         let remainder = Int((days + 4) % 7)
         return remainder < 0 ? remainder + 7 : remainder
     }
@@ -49,7 +52,7 @@ enum CivilCalendar {
     /// Appends `seconds` (since 1970, UTC) and `nanos` as `YYYY-MM-DDThh:mm:ss[.f]Z`, with
     /// `precision` fraction digits (0 to 9, truncated). Years outside 0000 to 9999 are written
     /// with as many digits as they take (RFC 3339 itself stops at 9999).
-    static func appendRFC3339(seconds: Int64, nanos: Int, precision: Int, to out: ByteBuffer) {
+    public static func appendRFC3339(seconds: Int64, nanos: Int, precision: Int, to out: ByteBuffer) {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = Int(seconds - days * 86400)
         let (year, month, day) = date(days: days)
@@ -70,7 +73,7 @@ enum CivilCalendar {
     }
 
     /// Appends `.` and the first `precision` digits of `nanos` (nothing for precision 0).
-    static func appendFraction(_ nanos: Int, precision: Int, to out: ByteBuffer) {
+    public static func appendFraction(_ nanos: Int, precision: Int, to out: ByteBuffer) {
         guard precision > 0 else { return }
         out.append(UInt8(ascii: "."))
         var divisor = 100_000_000
@@ -81,7 +84,7 @@ enum CivilCalendar {
     }
 
     /// Appends `value` (not negative) in decimal, zero-padded to `width` digits.
-    static func appendDigits(_ value: Int, width: Int, to out: ByteBuffer) {
+    public static func appendDigits(_ value: Int, width: Int, to out: ByteBuffer) {
         var digits = 1
         var limit = 10
         while value >= limit && digits < 19 {
