@@ -26,6 +26,9 @@ enum MetricsText {
                byInput(\.parseFailures))
         family("atom_shipper_lag_bytes", "gauge", "Bytes in the files not yet delivered, per input.",
                byInput { Int($0.lag) })
+        family("atom_shipper_rotated_bytes_given_up_total", "counter",
+               "Bytes of rotated files released unread (rotatedMaxBytes, rotatedMaxAgeMs), per input.",
+               byInput(\.bytesGivenUp))
         family("atom_shipper_checkpoint_commits_total", "counter", "Checkpoint commits that wrote offsets, per input.",
                byInput(\.commits))
         family("atom_shipper_events_total", "counter", "Events handed to the tracker, per stream.",

@@ -19,6 +19,8 @@ extension Shipper {
             var parseFailures = 0
             var commits = 0
             var lag: Int64 = 0
+            /// Bytes of rotated files released unread under `rotatedMaxBytes`/`rotatedMaxAgeMs`.
+            var bytesGivenUp = 0
         }
 
         var time: Double
@@ -73,6 +75,7 @@ extension Shipper {
             input.dropped += slot.pipeline.counters.dropped.load(ordering: .relaxed)
             input.parseFailures += slot.pipeline.counters.parseFailures.load(ordering: .relaxed)
             input.commits += slot.tailer.commits
+            input.bytesGivenUp += slot.tailer.bytesGivenUp
             for file in held {
                 if let size = try? Sys.stat(path: file.path).size, !file.path.hasSuffix(".gz") {
                     input.lag += max(0, size - file.settled)

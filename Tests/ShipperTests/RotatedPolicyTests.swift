@@ -16,7 +16,8 @@ struct RotatedPolicyTests {
         // Slow answers and a small backlog: the shipper reads the file a little at a time.
         receiver.plan(Array(repeating: .delay(seconds: 0.2), count: 30))
         let c = try FileCase(#"paths: ["app.log"], readBufferBytes: 4096, \#(limit)"#,
-                             top: "atom: { endpoint: \"\(receiver.endpoint)\" },",
+                             top: "atom: { endpoint: \"\(receiver.endpoint)\" }, "
+                                + "metrics: { path: \"metrics.prom\", intervalMs: 100 },",
                              tracker: "batchSize: 50, workers: 1, backlogEvents: 100, flushIntervalMs: 50")
         let lines = taggedLines("held", 5000, width: 59)
         try c.write("app.log", lines: lines)
@@ -32,6 +33,12 @@ struct RotatedPolicyTests {
             .dropFirst("unreadBytes=".count) ?? "") ?? -1
         #expect(givenUp > 0 && givenUp < size, "warning: \(warning)")
         #expect(eventually { c.descriptorsInFolder(run) == 0 }, "the deleted file's descriptor is closed")
+        // The metrics file counts the same bytes.
+        let metric = "atom_shipper_rotated_bytes_given_up_total{"
+        #expect(eventually {
+            let text = (try? String(contentsOfFile: c.path("metrics.prom"), encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").contains { $0.hasPrefix(metric) && $0.hasSuffix(" \(givenUp)") }
+        }, "metrics: \((try? String(contentsOfFile: c.path("metrics.prom"), encoding: .utf8)) ?? "none")")
 
         // What was read before the release is delivered: a prefix of the file, whole lines, once.
         let read = (size - givenUp) / 60
