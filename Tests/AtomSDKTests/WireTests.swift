@@ -6,13 +6,17 @@ import TestSupport
 
 @Suite("Atom wire format")
 struct WireTests {
-    @Test("the embedded vectors match shared/atom-wire-vectors.json when it is present")
+    @Test("the embedded vectors match shared/atom-wire-vectors.json",
+          .disabled(if: ProcessInfo.processInfo.environment["ATOM_SKIP_SHARED"] == "1", "ATOM_SKIP_SHARED=1"))
     func embeddedVectorsMatchTheSharedFile() throws {
         let shared = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().appendingPathComponent("../../../shared/atom-wire-vectors.json")
             .standardizedFileURL
         #expect(WireVector.all.count == 5)
-        guard let data = FileManager.default.contents(atPath: shared.path) else { return }
+        guard let data = FileManager.default.contents(atPath: shared.path) else {
+            Issue.record("\(shared.path) is missing; set ATOM_SKIP_SHARED=1 to skip the tests that read ../shared")
+            return
+        }
         let file = try JSONSerialization.jsonObject(with: data) as? NSDictionary
         let embedded = try JSONSerialization.jsonObject(with: Data(atomWireVectorsJSON.utf8)) as? NSDictionary
         #expect(file != nil)

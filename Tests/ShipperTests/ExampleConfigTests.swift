@@ -23,7 +23,10 @@ struct ExampleRun {
             .appendingPathComponent("../..").standardizedFileURL.path
         let config = try ConfigLoader.load(path: "\(repo)/config/examples/\(name)")
         let input = try #require(config.inputs.first)
-        let path = try #require(input.tail.paths.first)
+        let shared = try #require(input.tail.paths.first)
+        // The repository's copy when it has one (Tests/ShipperTests/Fixtures), else ../shared's.
+        let copy = "\(repo)/Tests/ShipperTests/Fixtures/\(URL(fileURLWithPath: shared).lastPathComponent)"
+        let path = FileManager.default.fileExists(atPath: copy) ? copy : shared
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> [UInt8] in
             var bytes = Array(line)
@@ -160,6 +163,18 @@ struct ExampleConfigTests {
         }.count
         #expect(attempts > 0)
         #expect(run.streams == ["real_sshd_attempts": attempts, "real_sshd": 2_000 - attempts])
+        // Each line is "Mmm dd hh:mm:ss LabSZ sshd[pid]: message".
+        for (index, entry) in run.events.enumerated() {
+            let text = run.text(index)
+            let afterStamp = text.dropFirst(16)
+            let words = afterStamp.split(separator: " ", maxSplits: 2)
+            #expect(entry.event["timestamp"] as? String == String(text.prefix(15)))
+            #expect(entry.event["host"] as? String == String(words[0]))
+            let tag = words[1].dropLast()  // sshd[24200]
+            let pid = tag.drop { $0 != "[" }.dropFirst().dropLast()
+            #expect(entry.event["pid"].map { "\($0)" } == String(pid), "line \(index + 1)")
+            #expect(entry.event["message"] as? String == String(words.count > 2 ? words[2] : ""))
+        }
     }
 
     @Test("real-syslog-rfc5424.json5: 2,378 events with the README's PRI counts; 12 of severity 3 or 4")
@@ -184,6 +199,19 @@ struct ExampleConfigTests {
         #expect(run.parseFailures == 0)
         #expect(run.tally("level") == ["debug": 235, "info": 232, "warning": 257, "error": 276])
         #expect(run.streams == ["real_logfmt": 724, "real_logfmt_errors": 276])
+        // Every key=value and key="quoted value" pair of the text, read here by a regex of the test's own.
+        let pair = try NSRegularExpression(pattern: #"([A-Za-z_][A-Za-z0-9_.]*)=("((?:[^"\\]|\\.)*)"|[^ ]*)"#)
+        for (index, entry) in run.events.enumerated() {
+            let text = run.text(index)
+            let matches = pair.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            #expect(matches.count == entry.event.count, "line \(index + 1): \(text)")
+            for match in matches {
+                guard let key = Range(match.range(at: 1), in: text).map({ String(text[$0]) }) else { continue }
+                let quoted = Range(match.range(at: 3), in: text).map { String(text[$0]) }
+                let value = quoted ?? Range(match.range(at: 2), in: text).map { String(text[$0]) }
+                #expect(entry.event[key] as? String == value, "line \(index + 1), key \(key)")
+            }
+        }
     }
 
     @Test("real-csv.json5: 2,000 records, the header line dropped")
@@ -192,6 +220,17 @@ struct ExampleConfigTests {
         #expect(run.lines.count == 2_001)
         #expect(run.streams == ["real_android": 2_000, "(dropped)": 1])
         #expect(run.parseFailures == 0)
+        // The six columns before the first quote-able one hold no commas or quotes: split them here.
+        let columns = ["LineId", "Date", "Time", "Pid", "Tid", "Level", "Component"]
+        for (index, entry) in run.events.enumerated().dropFirst() {
+            let cells = run.text(index).split(separator: ",", maxSplits: 7, omittingEmptySubsequences: false)
+            for (column, cell) in zip(columns, cells) {
+                #expect(entry.event[column] as? String == String(cell), "line \(index + 1), \(column)")
+            }
+            let content = try #require(entry.event["Content"] as? String)
+            #expect(!content.isEmpty)
+            #expect(run.text(index).contains(content.replacingOccurrences(of: "\"", with: "\"\"")))
+        }
     }
 
     @Test("real-ndjson.json5: 2,022 events, each byte for byte its line; 1,975 records to their stream")
