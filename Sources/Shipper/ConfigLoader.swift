@@ -8,7 +8,7 @@ import StreamMapping
 /// with its key path. Relative paths in it are taken from the config file's folder.
 public enum ConfigLoader {
     static let topKeys = ["atom", "output", "tracker", "checkpoints", "deadLetter", "log", "shutdownTimeoutMs",
-                          "inputs", "metrics"]
+                          "inputs", "metrics", "tests"]
     static let inputKeys = ["name", "paths", "exclude", "startAt", "fingerprintBytes", "maxLineBytes",
                             "readBufferBytes", "rescanIntervalMs", "rotateIdleMs", "partialLineTimeoutMs",
                             "gzipSettleMs", "parser", "addFields", "fields", "routes", "stream", "authKey",
@@ -139,6 +139,8 @@ public enum ConfigLoader {
             w.fail("inputs", "expected a list of inputs, found \(other.kindName)")
         }
 
+        let tests = readTests(top["tests"], inputs: inputs, walker: &w)
+
         guard w.problems.isEmpty else { throw ConfigError(file: file, problems: w.problems) }
         var config = ShipperConfig(file: file, destination: destination, tracker: tracker,
                                    checkpointPath: checkpointPath, commitInterval: commitInterval,
@@ -147,7 +149,9 @@ public enum ConfigLoader {
                                    warnings: w.warnings)
         config.outputRotation = outputRotation
         config.deadLetterRotation = deadLetterRotation
-        config.settings = .object(top.members.filter { $0.key != "inputs" })
+        // The tests run only in `check`: a reload that changes them changes nothing that runs.
+        config.settings = .object(top.members.filter { $0.key != "inputs" && $0.key != "tests" })
+        config.tests = tests
         config.metricsPath = metricsPath
         config.metricsInterval = metricsInterval
         return config

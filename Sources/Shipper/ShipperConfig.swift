@@ -42,6 +42,8 @@ public struct ShipperConfig: Sendable {
     /// Where the Prometheus text-format metrics file is written (none: not written), and how often.
     public var metricsPath: String?
     public var metricsInterval: Double = 5
-    /// Every top-level setting but the inputs, as written: a reload cannot change these.
+    /// Every top-level setting but the inputs and tests, as written: a reload cannot change these.
     public var settings: ConfigValue = .null
+    /// The `tests` section: lines and the events they should make, run by `atom-shipper check`.
+    public var tests: [ConfigTest] = []
 }

@@ -145,7 +145,11 @@ enum Command {
         }
         if options.command == "check" {
             write("\(configPath): valid, \(config.inputs.count) input\(config.inputs.count == 1 ? "" : "s")")
-            return 0
+            guard !config.tests.isEmpty else { return 0 }
+            let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
+            let report = ConfigTestRunner.run(config, logger: logger)
+            write(report.text)
+            return report.exitStatus
         }
 
         let logger = Logger(level: options.logLevel ?? config.logLevel, format: config.logFormat)
