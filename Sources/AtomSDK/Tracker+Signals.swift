@@ -17,7 +17,7 @@ extension Tracker {
                               then: @escaping @Sendable (_ signal: Int32, _ unsettled: Int) -> Void) {
         let core = self.core
         SignalRelay.shared.register(signals) { signal in
-            then(signal, core.stop(deadline: deadline))
+            then(signal, core.stop(deadline: deadline).reduce(0) { $0 + $1.count })
         }
     }
 }

@@ -142,6 +142,14 @@ public final class Tracker: Sendable {
     /// the workers. Returns the number of events not settled by then (never reported).
     @discardableResult
     public func stop(deadline: Double) -> Int {
+        stopReporting(deadline: deadline).reduce(0) { $0 + $1.count }
+    }
+
+    /// `stop(deadline:)`, returning the batches not settled by the deadline (each with its stream,
+    /// key, events and tokens), so that the caller can keep them: the batches still queued, in the
+    /// order they were sealed, then those a worker was sending or waiting to retry. A batch whose
+    /// request was on the wire at the deadline may still have reached the endpoint.
+    public func stopReporting(deadline: Double) -> [EventBatch] {
         core.stop(deadline: deadline)
     }
 

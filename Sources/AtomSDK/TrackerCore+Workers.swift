@@ -23,6 +23,7 @@ extension TrackerCore {
         while !shutdown {
             if let batch = queue.pop() {
                 counters.batchesInFlight += 1
+                inFlight[ObjectIdentifier(batch)] = batch
                 // The pool has room again: seal what waited for it.
                 if sealDeferred || roomWaiters > 0 {
                     if sealPendingLocked(partial: roomWaiters > 0, now: Clock.nanos()) { lock.broadcast() }
@@ -69,6 +70,11 @@ extension TrackerCore {
             case .done:
                 continue
             case .split(let first, let second):
+                lock.withLock {
+                    inFlight[ObjectIdentifier(current)] = nil
+                    inFlight[ObjectIdentifier(first)] = first
+                    inFlight[ObjectIdentifier(second)] = second
+                }
                 work.append(second)
                 work.append(first)
             case .abandoned:
@@ -219,6 +225,7 @@ extension TrackerCore {
 
         lock.withLock {
             if mayCall { callbacksRunning -= 1 }
+            inFlight[ObjectIdentifier(batch)] = nil
             backlogEvents -= batch.count
             backlogBytes -= batch.byteCount
             streamState(named: batch.stream)?.unsettled -= batch.count
@@ -249,7 +256,9 @@ extension TrackerCore {
 
     /// Seals everything, waits up to `deadline` seconds for the backlog to settle, then shuts the
     /// workers down and waits for running callbacks. Returns the events not settled.
-    func stop(deadline: Double) -> Int {
+    /// Stops as `Tracker.stop` does; returns the batches not settled by the deadline: those still
+    /// queued, in queue order, then those a worker held.
+    func stop(deadline: Double) -> [EventBatch] {
         lock.lock()
         defer { lock.unlock() }
         stopping = true
@@ -264,7 +273,11 @@ extension TrackerCore {
         lock.broadcast()
         stopTimer()
         while callbacksRunning > 0 { lock.wait() }
-        return backlogEvents
+        var unsettled: [EventBatch] = []
+        while let batch = queue.pop() { unsettled.append(batch) }
+        unsettled += inFlight.values
+        inFlight.removeAll()
+        return unsettled
     }
 
     /// Stops every thread without waiting (the tracker was dropped).

@@ -28,6 +28,8 @@ final class TrackerCore: @unchecked Sendable {
     private var lastNamed: StreamState?
     /// Sealed batches waiting for a worker.
     var queue = FIFO<EventBatch>()
+    /// Batches a worker took and has not settled (a 413's halves replace their batch).
+    var inFlight: [ObjectIdentifier: EventBatch] = [:]
     /// Events and bytes accepted and not yet settled (stored, queued or in flight).
     var backlogEvents = 0
     var backlogBytes = 0

@@ -335,4 +335,48 @@ struct TrackerRetryTests {
         #expect(reported == 0)
         #expect(receiver.allEvents.isEmpty)
     }
+
+    @Test("stopReporting hands back every unsettled batch, queued or being retried, with its events and key")
+    func stopReportsUnsettledBatches() throws {
+        let receiver = try AtomReceiver()
+        receiver.plan(Array(repeating: .status(503), count: 1000))
+        var options = testOptions()
+        options.backoffBase = 0.05
+        options.backoffMax = 0.05
+        options.batchSize = 3
+        options.batchPoolSize = 10
+        let tracker = Tracker(options: options, transport: AtomHTTPTransport(endpoint: receiver.endpoint),
+                              deadLetters: nil, onReport: { _ in })
+        let web = tracker.stream(named: "web", authKey: "web-key")
+        let api = tracker.stream(named: "api", authKey: nil)
+        let webEvents = (0..<7).map { event($0) }
+        let apiEvents = (100..<102).map { event($0) }
+        try trackSlab(tracker, web, webEvents, tokens: (0..<7).map { UInt64(1000 + $0) })
+        try trackSlab(tracker, api, apiEvents)
+        tracker.flush()
+        // One worker: the first batch is being retried, the others wait in the queue.
+        #expect(eventually { receiver.requests.count >= 2 })
+
+        let unsettled = tracker.stopReporting(deadline: 0.3)
+
+        var got: [String: [String]] = [:]
+        var keys: [String: String] = [:]
+        var tokens: [UInt64] = []
+        for batch in unsettled {
+            for index in 0..<batch.count {
+                got[batch.stream, default: []].append(String(decoding: batch.event(at: index), as: UTF8.self))
+            }
+            keys[batch.stream] = batch.authKey ?? "(none)"
+            if batch.stream == "web" {
+                tokens += batch.tokens.flatMap { Array(repeating: $0.token, count: $0.count) }
+            }
+        }
+        #expect(got["web"].map(Set.init) == Set(webEvents))
+        #expect(got["web"]?.count == webEvents.count)
+        #expect(got["api"] == apiEvents)
+        #expect(Set(tokens) == Set((0..<7).map { UInt64(1000 + $0) }))
+        #expect(keys["web"] == "web-key")
+        #expect(unsettled.count == 4)  // web in batches of 3, 3 and 1; api in one
+        #expect(tracker.pendingEvents == webEvents.count + apiEvents.count)
+    }
 }
