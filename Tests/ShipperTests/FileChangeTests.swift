@@ -10,6 +10,7 @@ struct FileChangeTests {
     static let follow = #"paths: ["app.log"], rotateIdleMs: 300, partialLineTimeoutMs: 300"#
 
     @Test("a file deleted and a new one created on the freed inode is read from its start",
+          .enabled(if: InodeReuse.happens, "this filesystem gives a deleted file's inode to no new file"),
           arguments: [10, 60])
     func inodeReuseWhileRunning(width: Int) throws {
         let c = try FileCase(Self.follow)
@@ -22,7 +23,7 @@ struct FileChangeTests {
         #expect(c.waitForLog(run, "file deleted; read to its end and released"))
 
         let second = taggedLines("second", 20, width: width)
-        try c.writeOnInode(inode, "app.log", lines: second)
+        #expect(try c.writeOnInode(inode, "app.log", lines: second), "no new file got inode \(inode)")
         #expect(c.waitForEvents(first.count + second.count))
         usleep(300_000)  // room for a repeat
         _ = run.terminate()
@@ -30,6 +31,7 @@ struct FileChangeTests {
     }
 
     @Test("a file replaced on the same inode while the shipper was stopped is read from its start",
+          .enabled(if: InodeReuse.happens, "this filesystem gives a deleted file's inode to no new file"),
           arguments: [10, 60])
     func inodeReuseWhileStopped(width: Int) throws {
         let c = try FileCase(#"paths: ["app.log"]"#)
@@ -39,7 +41,7 @@ struct FileChangeTests {
         let inode = c.inode("app.log")
         try FileManager.default.removeItem(atPath: c.path("app.log"))
         let second = taggedLines("second", 25, width: width)
-        try c.writeOnInode(inode, "app.log", lines: second)
+        #expect(try c.writeOnInode(inode, "app.log", lines: second), "no new file got inode \(inode)")
         let result = try c.runOnce()
         #expect(result.status == 0, "stderr: \(result.stderr)")
         c.expectDelivered(first + second)
@@ -191,6 +193,27 @@ extension FileCase {
         try write(name, lines: lines)
         return false
     }
+}
+
+/// Whether the temporary folder's filesystem hands a deleted file's inode to the next new file (ext4
+/// and xfs do; tmpfs does not), probed once.
+enum InodeReuse {
+    static let happens: Bool = {
+        guard let dir = try? TempDir(prefix: "atom-inode-probe") else { return false }
+        for attempt in 0..<20 {
+            let first = dir.file("probe-\(attempt)-a")
+            let second = dir.file("probe-\(attempt)-b")
+            guard FileManager.default.createFile(atPath: first, contents: Data("a".utf8)) else { return false }
+            var st = stat()
+            guard stat(first, &st) == 0 else { return false }
+            let inode = st.st_ino
+            unlink(first)
+            guard FileManager.default.createFile(atPath: second, contents: Data("b".utf8)),
+                  stat(second, &st) == 0 else { return false }
+            if st.st_ino == inode { return true }
+        }
+        return false
+    }()
 }
 
 /// rename(2) for the tests (Foundation's moveItem refuses to replace a file).
