@@ -16,16 +16,51 @@ struct BackfillProgressTests {
         }
     }
 
-    static func config(_ dir: TempDir) throws -> String {
+    static func config(_ dir: TempDir, inputKeys: String = "") throws -> String {
         let path = dir.file("shipper.json5")
         try writeText("""
         {
           output: { directory: "out" },
           checkpoints: { path: "state/cp.sqlite" },
-          inputs: [{ name: "app", paths: ["app.log"] }],
+          inputs: [{ name: "app", paths: ["app.log"], \(inputKeys) }],
         }
         """, to: path)
         return path
+    }
+
+    @Test("on a terminal, a backfill that takes seconds redraws bytes done, rate and the time left")
+    func terminalTimeLeft() throws {
+        let dir = try TempDir()
+        Self.appendLines(dir.file("app.log"), from: 0, count: 10_000)  // 1,000,000 bytes
+        // Capped at 400 KB/s, reading takes about 2.5 s: several redraws, each 0.25 s apart.
+        let config = try Self.config(dir, inputKeys: "maxReadBytesPerSecond: 400000")
+        let command = "'\(ShipperBinary.path)' run --config '\(config)' --once"
+        let output = try tool("/usr/bin/script", ["-qec", command, "/dev/null"])
+        let pattern = try NSRegularExpression(pattern: #"backfill: ([0-9.]+) (K?B|MB) of 1\.0 MB \(([0-9]+)%\), "#
+                                              + #"([0-9.]+) (K?B|MB)/s, ([0-9]+) s left"#)
+        let redraws = pattern.matches(in: output, range: NSRange(output.startIndex..., in: output))
+        #expect(redraws.count >= 3, "\(output)")
+        func number(_ match: NSTextCheckingResult, _ group: Int) -> Double {
+            Range(match.range(at: group), in: output).flatMap { Double(output[$0]) } ?? -1
+        }
+        func scale(_ match: NSTextCheckingResult, _ group: Int) -> Double {
+            switch Range(match.range(at: group), in: output).map({ String(output[$0]) }) {
+            case "KB": 1e3
+            case "MB": 1e6
+            default: 1
+            }
+        }
+        for match in redraws {
+            let done = number(match, 1) * scale(match, 2)
+            let rate = number(match, 4) * scale(match, 5)
+            let left = number(match, 6)
+            #expect(number(match, 3) < 100 && rate > 0, "\(output)")
+            // The time left is what remains at the shown rate, rounded up (the figures are rounded
+            // to three digits, so allow a second either way).
+            let expected = (1_000_000 - done) / rate
+            #expect(abs(left - expected) <= 1.5, "left \(left) s, expected about \(expected) s: \(output)")
+        }
+        #expect(output.contains("1 file, 10000 lines, 1000000 bytes"))
     }
 
     @Test("on a terminal: one line redrawn with bytes done of the total, rate and time")
