@@ -255,6 +255,8 @@ struct TrackerStorageTests {
         #expect(throws: TrackerError.self) { try tracker.track(stream: "app", data: event(3)) }
         #expect(tracker.backlogByStream == ["web": 2, "app": 1])
         tracker.flush()
+        // The one worker holds a batch at the closed gate; the other waits in the queue.
+        #expect(eventually { tracker.counters.batchesInFlight == 1 })
         transport.open()
         #expect(tracker.waitUntilIdle(timeout: 20))
 
