@@ -77,6 +77,7 @@ extension CheckpointStore {
         if let db { sqlite3_close(db) }
         db = nil
         opened = nil
+        snapshotFiles = nil
     }
 
     /// `PRAGMA quick_check`: cheap for a database of a few thousand rows, and it finds damaged

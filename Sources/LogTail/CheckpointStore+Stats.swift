@@ -53,8 +53,9 @@ extension CheckpointStore {
                     sqlite3_bind_double(upsert, 7, row.updated)
                     guard sqlite3_step(upsert) == SQLITE_DONE else { throw failure("writing stream figures") }
                 }
-                if let files { try replaceFileStats(files, time: time) }
+                let written = try files.map { files throws(CheckpointError) in try writeFileStats(files, time: time) }
                 try execute("COMMIT")
+                if let written { snapshotFiles = written }
             } catch {
                 _ = sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
                 throw error
@@ -62,15 +63,33 @@ extension CheckpointStore {
         }
     }
 
-    private func replaceFileStats(_ files: [FileStats], time: Double) throws(CheckpointError) {
-        try execute("DELETE FROM file_stats")
+    /// Brings `file_stats` to `files`: rows that changed since the last snapshot are written (with
+    /// `time`), rows of files no longer held are deleted; the first snapshot of a connection
+    /// replaces the table. Returns the rows by input and key. Lock held, in a transaction.
+    private func writeFileStats(_ files: [FileStats], time: Double) throws(CheckpointError) -> [String: FileStats] {
+        var rows: [String: FileStats] = [:]
+        rows.reserveCapacity(files.count)
+        for file in files { rows[file.input + "\u{0}" + file.key] = file }
+        let before = snapshotFiles ?? [:]
+        if snapshotFiles == nil {
+            try execute("DELETE FROM file_stats")
+        } else {
+            let delete = try prepare("DELETE FROM file_stats WHERE input = ? AND key = ?")
+            defer { sqlite3_finalize(delete) }
+            for (id, gone) in before where rows[id] == nil {
+                sqlite3_reset(delete)
+                bind(delete, 1, gone.input)
+                bind(delete, 2, gone.key)
+                guard sqlite3_step(delete) == SQLITE_DONE else { throw failure("writing file figures") }
+            }
+        }
         let insert = try prepare("""
             INSERT OR REPLACE INTO file_stats (input, key, path, fingerprint, fingerprint_length, device, inode,
                                                settled, read_to, last_read, last_delivery, updated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { sqlite3_finalize(insert) }
-        for file in files {
+        for (id, file) in rows where before[id] != file {
             sqlite3_reset(insert)
             bind(insert, 1, file.input)
             bind(insert, 2, file.key)
@@ -86,6 +105,7 @@ extension CheckpointStore {
             sqlite3_bind_double(insert, 12, time)
             guard sqlite3_step(insert) == SQLITE_DONE else { throw failure("writing file figures") }
         }
+        return rows
     }
 
     /// The per-stream snapshot, by stream name (empty for a database written before version 2).

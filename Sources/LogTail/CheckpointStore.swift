@@ -80,6 +80,9 @@ public final class CheckpointStore: @unchecked Sendable {
     var opened: (device: UInt64, inode: UInt64)?
     /// Every row as last committed (or loaded), by input and key: what a recreated database gets.
     var committed: [String: [String: Checkpoint]] = [:]
+    /// The file rows of the last status snapshot this connection wrote, by input and key (nil: none
+    /// yet), so that the next snapshot writes only the rows that changed.
+    var snapshotFiles: [String: FileStats]?
     /// Where a damaged database was moved at start-up, when it was.
     public internal(set) var setAside: String?
 

@@ -76,7 +76,9 @@ extension Shipper {
             input.parseFailures += slot.pipeline.counters.parseFailures.load(ordering: .relaxed)
             input.commits += slot.tailer.commits
             input.bytesGivenUp += slot.tailer.bytesGivenUp
-            for file in held {
+            // The lag needs each file's size: only the metrics file shows it (`status` takes the
+            // sizes itself), and a stat per file every few seconds is not free with thousands held.
+            for file in held where config.metricsPath != nil {
                 if let size = try? Sys.stat(path: file.path).size, !file.path.hasSuffix(".gz") {
                     input.lag += max(0, size - file.settled)
                 }
