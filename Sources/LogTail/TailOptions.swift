@@ -30,9 +30,10 @@ public struct TailOptions: Sendable {
     public var ignoreOlderThan = 0.0
     public var encoding = Encoding.utf8
     /// Seconds between full rescans of the globs and of every file's size: a safety net behind
-    /// inotify, which reports new, moved and written files at once. Without inotify, or for a
-    /// folder it cannot watch, files are polled every `pollInterval` instead.
-    public var rescanInterval = 10.0
+    /// inotify, which reports new, moved and written files at once (and says when it lost events,
+    /// which starts a rescan at once). Without inotify, or for a folder it cannot watch, files are
+    /// polled every `pollInterval` instead.
+    public var rescanInterval = 60.0
     /// Seconds between polls when inotify cannot be used.
     public var pollInterval = 1.0
     /// Unread bytes that files whose path no longer leads to them (deleted, or renamed out of

@@ -27,7 +27,7 @@ extension ConfigLoader {
         tail.fingerprintBytes = w.int(m, "fingerprintBytes", default: 1024, min: 16, max: 1 << 20)
         tail.maxLineBytes = w.int(m, "maxLineBytes", default: 1 << 20, min: 64, max: 256 << 20)
         tail.readBufferBytes = w.int(m, "readBufferBytes", default: 256 << 10, min: 4096, max: 16 << 20)
-        tail.rescanInterval = w.millis(m, "rescanIntervalMs", defaultSeconds: 10, min: 10)
+        tail.rescanInterval = w.millis(m, "rescanIntervalMs", defaultSeconds: 60, min: 10)
         tail.rotateIdle = w.millis(m, "rotateIdleMs", defaultSeconds: 5)
         tail.partialLineTimeout = w.millis(m, "partialLineTimeoutMs", defaultSeconds: 5)
         tail.gzipSettle = w.millis(m, "gzipSettleMs", defaultSeconds: 10)
