@@ -37,6 +37,24 @@ public struct FileStats: Sendable, Equatable {
 }
 
 extension Tailer {
+    /// A digest of everything `fileStats()` would report: when it has not changed, neither have
+    /// the figures (barring a 64-bit hash collision), so a snapshot can skip building them.
+    public func fileStatsDigest() -> (digest: Int, count: Int) {
+        progressLock.withLock {
+            var hasher = Hasher()
+            for (id, p) in progresses {
+                hasher.combine(id)
+                hasher.combine(p.key)
+                hasher.combine(p.path)
+                hasher.combine(p.settled)
+                hasher.combine(p.readTo)
+                hasher.combine(p.lastRead)
+                hasher.combine(p.lastSettled)
+            }
+            return (hasher.finalize(), progresses.count)
+        }
+    }
+
     /// Every file the tailer holds now (open, or closed with events still in flight), any thread.
     public func fileStats() -> [FileStats] {
         progressLock.withLock {

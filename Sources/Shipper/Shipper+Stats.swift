@@ -24,7 +24,10 @@ extension Shipper {
         }
 
         var time: Double
-        var files: [FileStats]
+        /// Every file held; nil when they are unchanged since the snapshot whose digest was given.
+        var files: [FileStats]?
+        /// The digest of the files' figures (`Tailer.fileStatsDigest` of every input).
+        var filesDigest: Int
         var inputs: [Input]
         var streams: [(name: String, counts: StreamLedger.Counts, retried: Int)]
         var backlogEvents: Int
@@ -44,12 +47,16 @@ extension Shipper {
         let tick = min(Self.statusInterval, metricsInterval)
         Threads.spawn(name: "stats-snapshot") { [self] in
             var lastStatus = Clock.nanos()
+            // The file figures last written: with thousands of idle files held, an unchanged set is
+            // neither built nor written again.
+            var writtenDigest: Int?
             while !stop.wait(timeoutNanos: UInt64(tick * 1e9)) {
                 let now = Clock.nanos()
-                let figures = commitLock.withLock { snapshot() }
+                let figures = commitLock.withLock { snapshot(unchangedFrom: writtenDigest) }
                 if Double(now &- lastStatus) / 1e9 >= Self.statusInterval - tick / 2 {
                     lastStatus = now
                     writeSnapshot(figures)
+                    writtenDigest = figures.filesDigest
                 }
                 writeMetrics(figures)
             }
@@ -57,17 +64,28 @@ extension Shipper {
         return stop
     }
 
-    /// Takes the figures (with `commitLock` held, or before any input runs).
-    func snapshot() -> Snapshot {
+    /// Takes the figures (with `commitLock` held, or before any input runs). With `unchangedFrom`,
+    /// the digest of an earlier snapshot's files: if the files' figures still have it, `files` is
+    /// nil (the metrics file, which needs them for the lag, always gets them).
+    func snapshot(unchangedFrom earlier: Int? = nil) -> Snapshot {
         let all = retired + slots
+        var hasher = Hasher()
+        var counts: [Int] = []
+        for slot in all {
+            let (digest, count) = slot.tailer.fileStatsDigest()
+            hasher.combine(digest)
+            counts.append(count)
+        }
+        let digest = hasher.finalize()
+        let needFiles = digest != earlier || config.metricsPath != nil
         var files: [FileStats] = []
         var inputs: [Snapshot.Input] = []
-        for slot in all {
-            let held = slot.tailer.fileStats()
+        for (index, slot) in all.enumerated() {
+            let held = needFiles ? slot.tailer.fileStats() : []
             files += held
             var input = Snapshot.Input(name: slot.input.name)
             if let same = inputs.firstIndex(where: { $0.name == input.name }) { input = inputs.remove(at: same) }
-            input.filesOpen += held.count
+            input.filesOpen += needFiles ? held.count : counts[index]
             input.filesOpened += slot.tailer.filesOpened
             input.lines += slot.tailer.linesRead
             input.bytes += slot.tailer.bytesRead
@@ -92,7 +110,8 @@ extension Shipper {
             }
         }
         let backlog = tracker.backlog
-        return Snapshot(time: Clock.unixTime(), files: files, inputs: inputs.sorted { $0.name < $1.name },
+        return Snapshot(time: Clock.unixTime(), files: needFiles ? files : nil, filesDigest: digest,
+                        inputs: inputs.sorted { $0.name < $1.name },
                         streams: streams, backlogEvents: backlog.events, backlogBytes: backlog.bytes,
                         openDescriptors: ProcessFigures.openDescriptors(),
                         residentBytes: ProcessFigures.residentBytes())
