@@ -10,8 +10,9 @@
 ///   lines (the shipper splits lines first).
 /// - Empty values are empty strings. A line with more or fewer values than `columns` fails.
 /// - A parser cannot see where a file starts, so a header line is parsed like any other: its
-///   event has each field equal to its own name, and a route such as
-///   `{ when: { field: "LineId", equals: "LineId" }, drop: true }` drops it.
+///   event has each field equal to its own name. With `skipHeader: true` a line that is exactly
+///   the column names joined by the separator (all bare, or all in double quotes) is dropped
+///   wherever it appears (each rotated file starts with one).
 final class CSVParser: FieldDeclaring {
     private let names: [String]
     private let separator: LiteralBytes
@@ -20,19 +21,22 @@ final class CSVParser: FieldDeclaring {
     private let value: UnsafeMutablePointer<ValueBuffer>
     /// Field index per column, resolved from `names` on the first line (-1 until then).
     private let fields: UnsafeMutableBufferPointer<Int>
+    /// With `skipHeader`: the header line's two spellings (bare names, quoted names).
+    private let headers: [[UInt8]]
 
     /// Makes the parser from the mapping's options (see the type's description).
     ///
     /// - Throws: `MappingError` at `columns` when it is missing, has an empty or repeated name;
-    ///   at `separator` unless it is one byte other than `"`, CR or LF; at `header` and
-    ///   `skipHeader` (not supported: see the type's description); at any other unknown option.
+    ///   at `separator` unless it is one byte other than `"`, CR or LF; at `header` (not
+    ///   supported: a parser cannot see where a file starts); at `skipHeader` unless a boolean;
+    ///   at any other unknown option.
     init(options: [String: FieldValue]) throws(MappingError) {
-        for key in ["header", "skipHeader"] where options[key] != nil {
+        if options["header"] != nil {
             let message = "not supported: a parser cannot see where a file starts; "
-                + "name the columns and drop the header line with a route"
-            throw MappingError(keyPath: key, message: message)
+                + "name the columns, and set skipHeader: true to drop the header lines"
+            throw MappingError(keyPath: "header", message: message)
         }
-        let reader = try ParserOptionReader(options, allowed: ["columns", "separator"])
+        let reader = try ParserOptionReader(options, allowed: ["columns", "separator", "skipHeader"])
         guard let list = try reader.string("columns") else {
             let message = "missing: a csv parser needs the column names, "
                 + #"e.g. "time,level,message""#
@@ -59,6 +63,13 @@ final class CSVParser: FieldDeclaring {
             throw MappingError(keyPath: "separator", message: message)
         }
         self.names = names
+        if try reader.bool("skipHeader", default: false) {
+            let bare = names.map { Array($0.utf8) }
+            let quoted = bare.map { [UInt8(ascii: "\"")] + $0 + [UInt8(ascii: "\"")] }
+            headers = [bare, quoted].map { cells in Array(cells.joined(separator: [byte])) }
+        } else {
+            headers = []
+        }
         self.separator = LiteralBytes(String(decoding: [byte], as: UTF8.self))
         fields = .allocate(capacity: names.count)
         fields.initialize(repeating: -1)
@@ -78,6 +89,9 @@ final class CSVParser: FieldDeclaring {
     }
 
     func parse(_ line: UnsafeRawBufferPointer, into record: inout Record) -> Bool {
+        for header in headers where header.count == line.count && header.elementsEqual(line) {
+            return record.drop()
+        }
         if fields[0] < 0 {
             for (index, name) in names.enumerated() { fields[index] = record.field(name).index }
         }

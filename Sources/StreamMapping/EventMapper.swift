@@ -188,7 +188,9 @@ public final class EventMapper: @unchecked Sendable {
             }
         case .regex(let parser): parsed = parser.parse(line, into: &record.pointee)
         case .grok(let parser): parsed = parser.parse(line, into: &record.pointee)
-        case .custom(let parser): parsed = parser.parse(line, into: &record.pointee)
+        case .custom(let parser):
+            parsed = parser.parse(line, into: &record.pointee)
+            if record.pointee.isDropped { return Decision(target: nil, route: -1, failed: false) }
         }
         if !parsed {
             replaceWithFailure(line)

@@ -38,6 +38,18 @@ struct ParserOptionReader {
         return text
     }
 
+    /// The boolean at `key`, or `fallback` when the key is absent.
+    ///
+    /// - Throws: `MappingError` at `key` when the value is not a boolean.
+    func bool(_ key: String, default fallback: Bool) throws(MappingError) -> Bool {
+        switch options[key] {
+        case nil: return fallback
+        case .bool(let flag)?: return flag
+        case let other?:
+            throw MappingError(keyPath: key, message: "expected true or false, found \(kind(other))")
+        }
+    }
+
     private func kind(_ value: FieldValue) -> String {
         switch value {
         case .string: "a string"

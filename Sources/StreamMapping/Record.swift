@@ -42,6 +42,8 @@ public struct Record: ~Copyable {
     public private(set) var line: UnsafeRawBufferPointer
     /// Why the parser rejected the line; set it (or call `reject(_:)`) before returning false.
     public var failure: String?
+    /// The parser asked for the line to be dropped (no event), as csv's `skipHeader` does.
+    public private(set) var isDropped = false
     /// The fields set, in order: the first `entryCount` of `entries` (the rest is spare room,
     /// kept so that a new line costs no allocation).
     var entries: RecordBuffer<Entry>
@@ -85,6 +87,7 @@ public struct Record: ~Copyable {
         if !members.isEmpty { members.removeAll(keepingCapacity: true) }
         object = nil
         failure = nil
+        isDropped = false
         self.line = line
     }
 
@@ -165,6 +168,13 @@ public struct Record: ~Copyable {
     public mutating func reject(_ reason: String) -> Bool {
         failure = reason
         return false
+    }
+
+    /// Marks the line to be dropped: no event is made of it, as for a drop route. Returns true
+    /// (the line was understood), for `return record.drop()` in a parser.
+    public mutating func drop() -> Bool {
+        isDropped = true
+        return true
     }
 
     /// Whether `field` is set.

@@ -45,6 +45,23 @@ struct CSVParserTests {
         #expect(map(mapper, "7,INFO,x").stream == 0)
     }
 
+    @Test("skipHeader drops the header line, bare or quoted, wherever it appears; near misses stay events")
+    func skipHeader() throws {
+        let mapper = try builtInMapper("csv", ["columns": .string("id, level ,msg"), "skipHeader": .bool(true)])
+        #expect(map(mapper, "id,level,msg").stream == nil)
+        #expect(map(mapper, #""id","level","msg""#).stream == nil)
+        #expect(map(mapper, "7,INFO,x").json == #"{"id":"7","level":"INFO","msg":"x"}"#)
+        #expect(map(mapper, "id,level,msg").stream == nil, "a rotated file's header later on")
+        #expect(map(mapper, "id,level,msgs").json == #"{"id":"id","level":"level","msg":"msgs"}"#)
+        #expect(map(mapper, "id, level,msg").json == #"{"id":"id","level":" level","msg":"msg"}"#)
+        #expect(mapper.parseFailures == 0)
+        let tabs = try builtInMapper("csv", ["columns": .string("a,b"), "separator": .string("\t"),
+                                             "skipHeader": .bool(true)])
+        #expect(map(tabs, "a\tb").stream == nil)
+        _ = map(tabs, "a,b")
+        #expect(tabs.parseFailures == 1, "one value where two are expected: a parse failure")
+    }
+
     @Test(
         "lines that do not fit the columns are parse failures with the reason",
         arguments: [
@@ -77,12 +94,16 @@ struct CSVParserTests {
             ),
             (
                 ["columns": .string("a"), "header": .bool(true)], "header",
-                "not supported: a parser cannot see where a file starts; name the columns "
-                    + "and drop the header line with a route"
+                "not supported: a parser cannot see where a file starts; name the columns, "
+                    + "and set skipHeader: true to drop the header lines"
+            ),
+            (
+                ["columns": .string("a"), "skipHeader": .string("yes")], "skipHeader",
+                "expected true or false, found a string"
             ),
             (
                 ["columns": .string("a"), "quote": .string("'")], "quote",
-                "unknown option (this parser takes: columns, separator)"
+                "unknown option (this parser takes: columns, separator, skipHeader)"
             ),
         ] as [([String: FieldValue], String, String)]
     )
