@@ -123,6 +123,40 @@ struct JSONEscapingTests {
         }
     }
 
+    @Test("double escaping of generated quote-dense texts of every length up to 300 bytes equals escaping twice")
+    func doubleEscapingGenerated() {
+        // JSON-like bytes with many quotes and backslashes, some controls and UTF-8, from a fixed LCG.
+        let alphabet: [[UInt8]] = [[0x22], [0x5C], Array("ab".utf8), [0x3A], [0x2C], [0x09], [0x0D], [0x01],
+                                   Array("é".utf8), Array("日".utf8), [0xFF], Array("{}".utf8), [0x20]]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for length in 0...300 {
+            for _ in 0..<3 {
+                var text: [UInt8] = []
+                while text.count < length {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let pick = Int(state >> 33) % (alphabet.count + 6)
+                    text += pick < alphabet.count ? alphabet[pick] : [UInt8(ascii: "x")]
+                }
+                let once = ByteBuffer()
+                _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
+                let twice = ByteBuffer()
+                _ = JSON.appendEscaped(once.bytes, to: twice)
+                let direct = ByteBuffer()
+                text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
+                #expect(direct.array == twice.array, "text \(text)")
+            }
+        }
+        // Quotes on both sides of the 4 KiB segment edges.
+        let long = Array(String(repeating: "{\"k\":\"v\\\"\"}", count: 1500).utf8)
+        let once = ByteBuffer()
+        _ = long.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
+        let twice = ByteBuffer()
+        _ = JSON.appendEscaped(once.bytes, to: twice)
+        let direct = ByteBuffer()
+        long.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
+        #expect(direct.array == twice.array)
+    }
+
     @Test("text that ends just before an unreadable page is scanned without reading past it")
     func scanningStopsAtThePageEnd() throws {
         // Two pages, the second made unreadable: a scanner that loaded 16 bytes across the
