@@ -104,10 +104,9 @@ public enum JSON {
             out.reserve((segmentEnd - i + 4) * 7 + 8)
             var dst = out.base + out.count
             while i < segmentEnd {
-                // Plain bytes, quotes and backslashes in C, up to a control or non-ASCII byte.
-                var taken = 0
-                dst += atom_double_escape_run(source + i, segmentEnd - i, dst, &taken)
-                i += taken
+                let plain = atom_copy_plain_run(source + i, segmentEnd - i, dst)
+                i += plain
+                dst += plain
                 guard i < segmentEnd else { break }
                 let b = source[i]
                 if b < 0x80 {

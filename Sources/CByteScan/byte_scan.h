@@ -85,63 +85,6 @@ static inline size_t atom_copy_plain_run(const uint8_t *src, size_t n, uint8_t *
 }
 
 /*
- * Escapes src[0..<n] twice (a JSON string inside a JSON string) into dst, up to the first byte
- * that is a control byte or one of 0x80 and above, which the caller escapes or checks: plain
- * bytes are copied, and '"' and '\\' become four bytes each (three backslashes and the byte).
- * JSON text is dense in quotes, so they are handled here, not one call per quote. Sets *consumed to the
- * bytes of src taken; returns the bytes written. dst must have room for 4 * n + 16 bytes.
- */
-static inline size_t atom_double_escape_run(const uint8_t *src, size_t n, uint8_t *dst, size_t *consumed) {
-    size_t i = 0, o = 0;
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8(0x22);
-    const __m128i backslash = _mm_set1_epi8(0x5C);
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
-        unsigned look = atom_look_mask(v);
-        if (look == 0) {
-            _mm_storeu_si128((__m128i *)(dst + o), v);
-            o += 16;
-            continue;
-        }
-        unsigned special = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                                                    _mm_cmpeq_epi8(v, backslash)));
-        unsigned other = look & ~special;
-        /* The block is handled up to its first control or high byte. */
-        size_t limit = other ? (size_t)__builtin_ctz(other) : 16;
-        size_t start = 0;
-        while (special) {
-            size_t k = (size_t)__builtin_ctz(special);
-            if (k >= limit) break;
-            for (size_t j = start; j < k; j++) dst[o++] = src[i + j];
-            dst[o] = 0x5C; dst[o + 1] = 0x5C; dst[o + 2] = 0x5C; dst[o + 3] = src[i + k];
-            o += 4;
-            start = k + 1;
-            special &= special - 1;
-        }
-        for (size_t j = start; j < limit; j++) dst[o++] = src[i + j];
-        if (limit < 16) {
-            *consumed = i + limit;
-            return o;
-        }
-    }
-#endif
-    for (; i < n; i++) {
-        uint8_t b = src[i];
-        if (b == 0x22 || b == 0x5C) {
-            dst[o] = 0x5C; dst[o + 1] = 0x5C; dst[o + 2] = 0x5C; dst[o + 3] = b;
-            o += 4;
-        } else if (b < 0x20 || b >= 0x80) {
-            break;
-        } else {
-            dst[o++] = b;
-        }
-    }
-    *consumed = i;
-    return o;
-}
-
-/*
  * How many '"', '\\' and control bytes src[0..<n] holds: what escaping valid JSON text (whose
  * only control bytes are whitespace) as a JSON string adds to its length.
  */
