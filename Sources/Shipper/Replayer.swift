@@ -143,7 +143,7 @@ public struct Replayer {
                 outcome.problems.append("\(source.path): not every event was settled; the file is kept")
                 continue
             }
-            let target = "\(source.name).replayed-\(stamp)"
+            let target = Self.unused("\(source.name).replayed-\(stamp)")
             do {
                 try Sys.rename(source.path, target)
                 outcome.renamed.append(target)
@@ -154,12 +154,24 @@ public struct Replayer {
         return outcome
     }
 
+    /// `path`, or `path-2`, `path-3`… when it exists: two replays within one second must not
+    /// rename a file over the other's.
+    static func unused(_ path: String) -> String {
+        var candidate = path
+        var n = 1
+        while Path.exists(candidate) {
+            n += 1
+            candidate = "\(path)-\(n)"
+        }
+        return candidate
+    }
+
     /// Reads one dead-letter file whole (after setting the live dead-letter file aside).
     private func read(_ file: String, stamp: Int, into sources: inout [Source],
                       batches: inout [(source: Int, stream: String, events: [String])], outcome: inout Outcome) {
         var path = file
         if Path.absolute(file) == Path.absolute(config.deadLetterPath) {
-            let aside = "\(file).replaying-\(stamp)"
+            let aside = Self.unused("\(file).replaying-\(stamp)")
             do {
                 try Sys.rename(file, aside)
                 path = aside

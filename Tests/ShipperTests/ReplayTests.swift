@@ -59,4 +59,45 @@ struct ReplayTests {
         #expect(again.stdout.contains(deadLetter))
         #expect(accepting.allEvents.count == 100)
     }
+
+    @Test("a replayed file is never renamed over another replay's file of the same second")
+    func replayNamesDoNotCollide() throws {
+        let dir = try TempDir()
+        try (#"{"order":1}"# + "\n").write(toFile: dir.file("orders.log"), atomically: true, encoding: .utf8)
+        let configPath = dir.file("shipper.json5")
+        let rejecting = try AtomReceiver(keys: ["orders": "orders-key"])
+        rejecting.plan([.status(400)], stream: "orders")
+        try config(endpoint: rejecting.endpoint).write(toFile: configPath, atomically: true, encoding: .utf8)
+        _ = try ShipperBinary.run(["run", "--once", "--config", configPath])
+        rejecting.stop()
+        let deadLetter = dir.file("state/dead.jsonl")
+        let content = try String(contentsOfFile: deadLetter, encoding: .utf8)
+        #expect(content.contains(#""events":[{"order":1}]"#))
+
+        // Files an earlier replay left under the names this one would take in the next seconds.
+        let now = Int(Date().timeIntervalSince1970)
+        for second in now...(now + 10) {
+            for kind in ["replayed", "replaying"] {
+                try "earlier \(kind) \(second)\n".write(toFile: "\(deadLetter).\(kind)-\(second)",
+                                                       atomically: true, encoding: .utf8)
+            }
+        }
+        let accepting = try AtomReceiver(keys: ["orders": "orders-key"])
+        defer { accepting.stop() }
+        try config(endpoint: accepting.endpoint).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let replay = try ShipperBinary.run(["replay", "--config", configPath, deadLetter])
+        #expect(replay.status == 0, "stdout: \(replay.stdout) stderr: \(replay.stderr)")
+        #expect(accepting.events(stream: "orders") == [#"{"order":1}"#])
+        for second in now...(now + 10) {
+            for kind in ["replayed", "replaying"] {
+                let earlier = try String(contentsOfFile: "\(deadLetter).\(kind)-\(second)", encoding: .utf8)
+                #expect(earlier == "earlier \(kind) \(second)\n")
+            }
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("state"))
+        let renamed = names.filter { $0.hasPrefix("dead.jsonl.replayed-") && $0.hasSuffix("-2") }
+        #expect(renamed.count == 1, "\(names.sorted())")
+        let kept = try renamed.first.map { try String(contentsOfFile: dir.file("state/\($0)"), encoding: .utf8) }
+        #expect(kept == content)
+    }
 }
