@@ -76,15 +76,39 @@ extension Tailer {
     /// (decompressed sizes for gzip, from each archive's trailer, so an estimate for archives over
     /// 4 GiB or with several members). Call before `run`.
     public func unreadBytes() -> Int64 {
-        var byIdentity: [FileKey: Int64] = [:]
-        for row in rows.values { byIdentity[FileKey(device: row.device, inode: row.inode)] = row.offset }
+        // A checkpoint of a file at least `fingerprintBytes` long names its content: the file may
+        // have been renamed or compressed since (another inode), and its old inode may belong to
+        // a new file now. Shorter files are known by device and inode.
+        var byContent: [String: Int64] = [:]
+        var byInode: [FileKey: Int64] = [:]
+        for row in rows.values {
+            if row.fingerprintLength >= options.fingerprintBytes {
+                byContent[row.fingerprint] = max(byContent[row.fingerprint] ?? 0, row.offset)
+            } else {
+                byInode[FileKey(device: row.device, inode: row.inode)] = row.offset
+            }
+        }
         var total: Int64 = 0
         for found in discovery.scan(warn: { _, _ in }).files {
-            let done = byIdentity[FileKey(device: found.stat.device, inode: found.stat.inode)] ?? 0
+            var done: Int64?
+            if !byContent.isEmpty, let hex = Self.fullFingerprint(found.path, options.fingerprintBytes) {
+                done = byContent[hex]
+            }
+            done = done ?? byInode[FileKey(device: found.stat.device, inode: found.stat.inode)]
             let size = Self.gzipSize(found.path) ?? found.stat.size
-            total += max(0, size - done)
+            total += max(0, size - (done ?? 0))
         }
         return total
+    }
+
+    /// The fingerprint of the file's first `length` bytes (decompressed for gzip), or nil when it
+    /// is shorter or cannot be read.
+    static func fullFingerprint(_ path: String, _ length: Int) -> String? {
+        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
+        defer { Sys.close(fd) }
+        let head = HeadReader.read(fd: fd, path: path, gzip: HeadReader.isGzip(fd: fd, path: path), limit: length)
+        guard head.bytes.count >= length else { return nil }
+        return head.bytes.withUnsafeBytes { Fingerprint.of($0).hex }
     }
 
     /// The decompressed size a gzip file's trailer records (ISIZE, modulo 4 GiB), or nil.

@@ -28,6 +28,31 @@ struct BackfillProgressTests {
         return path
     }
 
+    @Test("a file rotated and compressed since its checkpoint does not count as unread in the total")
+    func compressedRotationNotCounted() throws {
+        let dir = try TempDir()
+        Self.appendLines(dir.file("app.log"), from: 0, count: 10_000)
+        let path = dir.file("shipper.json5")
+        try writeText("""
+        {
+          output: { directory: "out" },
+          checkpoints: { path: "state/cp.sqlite" },
+          inputs: [{ name: "app", paths: ["app.log*"] }],
+        }
+        """, to: path)
+        #expect(try ShipperBinary.run(["run", "--config", path, "--once"]).status == 0)
+        try FileManager.default.moveItem(atPath: dir.file("app.log"), toPath: dir.file("app.log.1"))
+        try tool("/bin/gzip", [dir.file("app.log.1")])
+        Self.appendLines(dir.file("app.log"), from: 10_000, count: 2500)  // 250,000 new bytes
+
+        let second = try ShipperBinary.run(["run", "--config", path, "--once"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let start = second.stderr.split(separator: "\n").first { $0.contains("backfill: reading") } ?? ""
+        #expect(start.contains(" bytes=250000 "), "\(second.stderr)")
+        #expect(second.stderr.contains("bytesDone=250000 bytesTotal=250000 percent=100"), "\(second.stderr)")
+        #expect(try fileLines(dir.file("out/app.jsonl")).count == 12_500)
+    }
+
     @Test("on a terminal, a backfill that takes seconds redraws bytes done, rate and the time left")
     func terminalTimeLeft() throws {
         let dir = try TempDir()
