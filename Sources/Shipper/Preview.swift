@@ -127,6 +127,8 @@ struct PreviewTally {
     var lines = 0
     var events: [(stream: String, count: Int)] = []
     var dropped = 0
+    /// Lines the parser itself dropped (json's `nonObject: drop`, csv's `skipHeader`).
+    var parserDropped = 0
     var failures = 0
     var unmatched = 0
     var failureExamples: [String] = []
@@ -137,6 +139,10 @@ struct PreviewTally {
     mutating func add(_ outcome: MappingProbe.Outcome) {
         let text = Self.example(outcome.text)
         guard let stream = outcome.stream else {
+            if outcome.decision.route == nil {
+                parserDropped += 1
+                return
+            }
             dropped += 1
             if droppedExamples.count < Preview.examples { droppedExamples.append(text) }
             return
@@ -174,6 +180,9 @@ struct PreviewTally {
             for example in examples { text += "    \(example)\n" }
         }
         section("dropped by a route", dropped, droppedExamples)
+        if parserDropped > 0 {
+            text += "dropped by the parser (json nonObject: drop, csv skipHeader): \(parserDropped)\n"
+        }
         section("parse failures", failures, failureExamples)
         let into = defaultStream.isEmpty ? "" : " (to the default stream \(defaultStream))"
         section("no route matched\(into)", unmatched, unmatchedExamples)

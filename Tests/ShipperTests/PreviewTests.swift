@@ -128,6 +128,27 @@ struct PreviewTests {
         #expect(try dates() == datesBefore)
     }
 
+    @Test("--summary counts lines the parser drops apart from route drops")
+    func summaryParserDrops() throws {
+        let dir = try TempDir()
+        let config = dir.file("shipper.json5")
+        try writeText("""
+            {
+              output: { directory: "state/out" },
+              checkpoints: { path: "state/cp.sqlite" },
+              inputs: [{ name: "app", paths: ["app.log"], parser: { type: "json", nonObject: "drop" },
+                         routes: [{ when: { field: "skip", exists: true }, drop: true }], stream: "main" }],
+            }
+            """, to: config)
+        try writeText("[1,2,3]\n\"text\"\n{\"a\":1}\n{\"skip\":true}\n", to: dir.file("app.log"))
+        let result = try ShipperBinary.run(["preview", "-c", config, "--input", "app", "--summary", dir.file("app.log")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("  stream main: 1\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("dropped by a route: 1\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("dropped by the parser (json nonObject: drop, csv skipHeader): 2\n"),
+                "\(result.stdout)")
+    }
+
     @Test("--summary counts events per stream and shows a few dropped lines, parse failures and unmatched lines")
     func summary() throws {
         let dir = try TempDir()
