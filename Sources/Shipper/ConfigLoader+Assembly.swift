@@ -101,6 +101,23 @@ extension ConfigLoader {
         return spec
     }
 
+    /// Warns about a metadata field named like one the parser sets: the metadata value would take
+    /// the parser's place in every event.
+    static func warnMetadataClashes(_ spec: MetadataSpec, parserFields: [String]?, at path: String,
+                                    walker w: inout ConfigWalker) {
+        guard let fields = parserFields else { return }
+        let named: [(key: String, field: String?)] = [
+            ("host", spec.host), ("path", spec.path), ("input", spec.input), ("offset", spec.offset),
+            ("ingestTime", spec.ingestTime), ("eventId", spec.eventID),
+        ]
+        for (key, field) in named {
+            guard let field, fields.contains(field) else { continue }
+            w.warn("\(path).metadata.\(key)", "the parser sets a field \"\(field)\" too, and the metadata "
+                   + "value replaces it in every event; name the metadata field otherwise, "
+                   + "e.g. \(key): \"source_\(key)\"")
+        }
+    }
+
     /// A field-name option: a name, `true` for `fallback`, `false` to leave the field out, and
     /// `whenAbsent` when the key is not there.
     private static func fieldName(_ m: Members, _ key: String, default fallback: String,

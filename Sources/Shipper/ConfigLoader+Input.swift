@@ -76,8 +76,9 @@ extension ConfigLoader {
         if parser != nil {
             // Compiling the mapping checks patterns and parser options now, not on the first line.
             do {
-                _ = try EventMapper(spec: mapping)
+                let mapper = try EventMapper(spec: mapping)
                 if EventAssembler.isNeeded(for: mapping) { _ = try EventAssembler(spec: mapping) }
+                warnMetadataClashes(mapping.metadata, parserFields: mapper.parserFields, at: path, walker: &w)
             } catch {
                 // A registered parser's options sit beside its type in the config.
                 var keyPath = error.keyPath

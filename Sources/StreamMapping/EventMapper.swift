@@ -36,6 +36,10 @@ public final class EventMapper: @unchecked Sendable {
 
     /// The distinct targets; `route(...)` returns an index into this.
     public let streams: [StreamTarget]
+
+    /// The fields the parser says it can set (regex groups, grok captures, dissect keys, csv
+    /// columns, syslog's), or nil for a parser that cannot know them beforehand (json, raw).
+    public var parserFields: [String]? { (format.parser as? any FieldDeclaring)?.declaredFields }
     /// Count of lines the parser rejected so far.
     public private(set) var parseFailures: Int = 0
 

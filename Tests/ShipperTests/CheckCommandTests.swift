@@ -40,6 +40,23 @@ struct CheckCommandTests {
         #expect(result.stderr.contains("inputs[0].paths[0]"))
     }
 
+    @Test("a metadata field named like one the parser sets is a warning naming both")
+    func metadataClashWarns() throws {
+        let dir = try TempDir()
+        let config = dir.file("clash.json5")
+        try writeText("""
+            { inputs: [{ name: "web", paths: ["\(dir.path)/*.log"],
+                         parser: { type: "regex", pattern: "^(?<path>\\\\S+) (?<host>\\\\S+)$" },
+                         metadata: { path: true, offset: true } }] }
+            """, to: config)
+        let result = try ShipperBinary.run(["check", "--config", config])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let warnings = result.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings.contains { $0.contains("inputs[0].metadata.path") && $0.contains("\"path\"") },
+                "stderr: \(result.stderr)")
+        #expect(!warnings.contains { $0.contains("metadata.offset") }, "stderr: \(result.stderr)")
+    }
+
     @Test("a syntax error names the line and column")
     func syntaxErrorPosition() throws {
         let dir = try TempDir()
