@@ -7,6 +7,9 @@ import StreamMapping
 /// Reads a JSON5 config file and validates it into a `ShipperConfig`, reporting every problem
 /// with its key path. Relative paths in it are taken from the config file's folder.
 public enum ConfigLoader {
+    /// `tracker.batchBytes` when the config does not say: four times the Atom SDKs' 64 KiB, so
+    /// that batches of 500 ordinary log events are cut by count and need a quarter of the requests.
+    static let defaultBatchBytes = 256 * 1024
     static let topKeys = ["atom", "output", "tracker", "checkpoints", "deadLetter", "log", "shutdownTimeoutMs",
                           "inputs", "metrics", "tests"]
     static let inputKeys = ["name", "paths", "exclude", "startAt", "fingerprintBytes", "maxLineBytes",
@@ -85,7 +88,7 @@ public enum ConfigLoader {
                            "retry"]
         let t = w.object(top["tracker"], at: "tracker", allowed: trackerKeys)
         tracker.batchSize = w.int(t, "batchSize", default: 500, min: 1, max: 100_000)
-        tracker.batchBytes = w.int(t, "batchBytes", default: 64 * 1024, min: 1024, max: TrackerOptions.maxBatchBytes)
+        tracker.batchBytes = w.int(t, "batchBytes", default: Self.defaultBatchBytes, min: 1024, max: TrackerOptions.maxBatchBytes)
         tracker.flushInterval = w.millis(t, "flushIntervalMs", defaultSeconds: 10, min: 1)
         tracker.workers = w.int(t, "workers", default: 2, min: 1, max: 64)
         tracker.backlogBytes = w.int(t, "backlogBytes", default: 4 << 20, min: 1 << 16)
