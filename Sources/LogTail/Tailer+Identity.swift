@@ -47,11 +47,23 @@ extension Tailer {
         }
         switch decision {
         case .sameAs(let other):
-            // Normal during copytruncate and compression (a copy of an open file); only different
-            // files sharing a long header would make it wrong, which fingerprintBytes fixes.
+            // Normal for a moment during copytruncate and compression (a copy of an open file). Past
+            // rotateIdle (logrotate truncates right after copying), or in a --once run, these are
+            // different files whose first fingerprintBytes match: say so, naming the key to raise.
+            let shared = "same first \(head.bytes.count) bytes as \(other)"
+            let waited = Double(Clock.nanos() &- file.trackedAt) / 1e9
+            if once || waited >= options.rotateIdle {
+                report("file not read: it starts with the same bytes as a file being read; if they are "
+                       + "different files, raise fingerprintBytes above \(head.bytes.count)",
+                       path: file.path, error: shared, failure: once, level: once ? .error : .warning)
+                if once {
+                    file.state = .done
+                    return .failed
+                }
+                return .retry
+            }
             report("file has the same first bytes as an open file; waiting until that one is released",
-                   path: file.path, error: "same first \(head.bytes.count) bytes as \(other)", failure: false,
-                   level: .debug)
+                   path: file.path, error: shared, failure: false, level: .debug)
             return .retry
         case .retry:
             return .retry

@@ -125,4 +125,38 @@ struct LineCaseTests {
         #expect(try c.runOnce().status == 0)
         c.expectDelivered(expected)
     }
+
+    @Test("""
+        two files with a header longer than fingerprintBytes: the second is named as not read and the run \
+        fails; with fingerprintBytes raised, both are read
+        """)
+    func headerLongerThanFingerprint() throws {
+        let header = String(repeating: "h", count: 2000)
+        func write(_ c: FileCase) throws -> [String: [String]] {
+            var files: [String: [String]] = [:]
+            for name in ["g1", "g2"] {
+                let lines = [header] + (1...500).map { "\(name) row \($0)" }
+                try c.write("logs/\(name).log", lines: lines)
+                files[name] = lines
+            }
+            return files
+        }
+        let c = try FileCase(#"paths: ["logs/*.log"]"#)
+        let files = try write(c)
+        let result = try c.runOnce()
+        #expect(result.status != 0, "stdout: \(result.stdout)")
+        let delivered = Set(c.messages)
+        let read = files.filter { delivered.isSuperset(of: $0.value) }.map(\.key)
+        #expect(read.count == 1, "one of the two files is read whole")
+        let skipped = files.keys.first { !read.contains($0) } ?? "?"
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains("file not read") }
+        #expect(errors.count == 1 && errors.first?.contains("\(skipped).log") == true, "stderr: \(result.stderr)")
+        #expect(errors.first?.contains("raise fingerprintBytes above 1024") == true)
+        #expect(result.stdout.contains("\(skipped).log"), "the summary lists it as failed: \(result.stdout)")
+
+        let raised = try FileCase(#"paths: ["logs/*.log"], fingerprintBytes: 4096"#)
+        let both = try write(raised)
+        #expect(try raised.runOnce().status == 0)
+        raised.expectDelivered(both.values.flatMap { $0 })
+    }
 }
