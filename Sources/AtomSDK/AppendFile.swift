@@ -2,22 +2,47 @@ import AtomBase
 import Glibc
 
 /// A file opened for appending, owned by this object (closed in deinit), one writer at a time,
-/// rotated by size when its `FileRotation` says so.
+/// rotated by size when its `FileRotation` says so. When its path no longer leads to it (deleted
+/// or moved away by someone else), the next append opens the path anew, with a warning: writing
+/// on into a file nobody can find would lose what is written without a word.
 final class AppendFile: @unchecked Sendable {
-    // Safe: `fd` and `size` are only touched under `lock`; the rest is immutable.
+    // Safe: `fd`, `size` and `identity` are only touched under `lock`; the rest is immutable.
     let path: String
     let rotation: FileRotation
     private let mode: mode_t
     private let lock = ConditionLock()
+    private let logger: Logger
+    /// What the file is, for the warning ("output file", "dead-letter file").
+    private let role: String
     private var fd: Int32
     private var size: Int
+    private var identity: (device: UInt64, inode: UInt64)?
 
-    init(path: String, mode: mode_t, rotation: FileRotation = .none) throws(SystemError) {
+    init(path: String, mode: mode_t, rotation: FileRotation = .none, logger: Logger = .disabled,
+         role: String = "file") throws(SystemError) {
         self.path = path
         self.mode = mode
         self.rotation = rotation
+        self.logger = logger
+        self.role = role
         fd = try Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: mode)
-        size = rotation.maxFileBytes == nil ? 0 : Int((try? Sys.fstat(fd, path: path).size) ?? 0)
+        let st = try? Sys.fstat(fd, path: path)
+        identity = st.map { ($0.device, $0.inode) }
+        size = rotation.maxFileBytes == nil ? 0 : Int(st?.size ?? 0)
+    }
+
+    /// Opens the path again when it no longer leads to the open file. Lock held.
+    private func reopenIfMovedLocked() throws(SystemError) {
+        if let st = try? Sys.stat(path: path), let identity, st.device == identity.device,
+           st.inode == identity.inode { return }
+        let fresh = try Sys.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: mode)
+        Sys.close(fd)
+        fd = fresh
+        let st = try? Sys.fstat(fd, path: path)
+        identity = st.map { ($0.device, $0.inode) }
+        size = Int(st?.size ?? 0)
+        logger.warning("\(role) was deleted or moved away while open; writing to a new one at its path",
+                       ["path": path])
     }
 
     deinit { Sys.close(fd) }
@@ -30,6 +55,7 @@ final class AppendFile: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var deleted: [(path: String, bytes: Int)] = []
+        try reopenIfMovedLocked()
         if let limit = rotation.maxFileBytes, size > 0 && size + bytes.count > limit {
             deleted = try rotateLocked()
         }
@@ -50,6 +76,7 @@ final class AppendFile: @unchecked Sendable {
         Sys.close(fd)
         fd = fresh
         size = 0
+        identity = (try? Sys.fstat(fd, path: path)).map { ($0.device, $0.inode) }
 
         // Room is kept for the new live file to fill up to `maxFileBytes`.
         guard let bound = rotation.maxTotalBytes, let fileBound = rotation.maxFileBytes else { return [] }

@@ -25,7 +25,7 @@ public final class DeadLetterWriter: Sendable {
         try Sys.makeDirectories(Path.directory(of: path))
         self.path = path
         self.logger = logger
-        file = try AppendFile(path: path, mode: 0o600, rotation: rotation)
+        file = try AppendFile(path: path, mode: 0o600, rotation: rotation, logger: logger, role: "dead-letter file")
     }
 
     /// The files this writer has written that still exist: the rotated ones oldest first, then

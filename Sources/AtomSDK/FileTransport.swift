@@ -24,7 +24,7 @@ public final class FileTransport: Transport {
         self.directory = directory
         self.rotation = rotation
         self.logger = logger
-        self.files = FileTable(rotation: rotation)
+        self.files = FileTable(rotation: rotation, logger: logger)
     }
 
     /// Appends the batch's events as lines; `.retry` when the file cannot be opened or written.
@@ -58,16 +58,18 @@ private final class FileTable: @unchecked Sendable {
     private let lock = ConditionLock()
     private var open: [String: AppendFile] = [:]
     private let rotation: FileRotation
+    private let logger: Logger
 
-    init(rotation: FileRotation) {
+    init(rotation: FileRotation, logger: Logger) {
         self.rotation = rotation
+        self.logger = logger
     }
 
     func file(at path: String) throws(SystemError) -> AppendFile {
         lock.lock()
         defer { lock.unlock() }
         if let file = open[path] { return file }
-        let file = try AppendFile(path: path, mode: 0o644, rotation: rotation)
+        let file = try AppendFile(path: path, mode: 0o644, rotation: rotation, logger: logger, role: "output file")
         open[path] = file
         return file
     }

@@ -88,4 +88,31 @@ struct FileRotationTests {
             #expect(mode == 0o600, "\(file)")
         }
     }
+
+    @Test("an output or dead-letter file deleted or moved away while open is written anew at its path, with a warning")
+    func reopenedWhenMoved() throws {
+        let folder = try TempDir()
+        let logger = Logger(level: .info, fd: -1, captureLines: true)
+        let transport = try FileTransport(directory: folder.path, logger: logger)
+        let path = folder.file("web.jsonl")
+        #expect(transport.send(EventBatch(stream: "web", authKey: nil, events: ["{\"n\":1}"])) == .delivered)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(transport.send(EventBatch(stream: "web", authKey: nil, events: ["{\"n\":2}"])) == .delivered)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"n\":2}\n")
+        try FileManager.default.moveItem(atPath: path, toPath: folder.file("kept.jsonl"))
+        #expect(transport.send(EventBatch(stream: "web", authKey: nil, events: ["{\"n\":3}"])) == .delivered)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"n\":3}\n")
+        #expect(try String(contentsOfFile: folder.file("kept.jsonl"), encoding: .utf8) == "{\"n\":2}\n")
+        let warnings = logger.capturedLines.filter { $0.contains("output file was deleted or moved away") }
+        #expect(warnings.count == 2 && warnings.allSatisfy { $0.contains(path) }, "\(logger.capturedLines)")
+
+        let deadPath = folder.file("state/dead.jsonl")
+        let dead = try DeadLetterWriter(path: deadPath, logger: logger)
+        try dead.write(stream: "web", status: 400, message: "bad", events: ["{\"n\":4}"])
+        try FileManager.default.removeItem(atPath: deadPath)
+        try dead.write(stream: "web", status: 400, message: "bad", events: ["{\"n\":5}"])
+        let lines = try String(contentsOfFile: deadPath, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.contains(#""events":[{"n":5}]"#) == true, "\(lines)")
+        #expect(logger.capturedLines.contains { $0.contains("dead-letter file was deleted or moved away") })
+    }
 }
