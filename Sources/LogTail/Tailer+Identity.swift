@@ -257,6 +257,11 @@ extension Tailer {
         guard changed else { return true }
         var truncated = st.size < file.readOffset
         let known = progress.fingerprint
+        if truncated && known.length >= options.fingerprintBytes && st.size >= Int64(known.length),
+           prefixMatches(known, head: HeadReader.read(fd: file.fd, path: file.path, gzip: false,
+                                                      limit: known.length).bytes) {
+            return continueShrunk(file, st, progress: progress, once: once, consumer: consumer)
+        }
         var head: [UInt8] = []
         if !truncated {
             let want = Int(min(st.size, Int64(options.fingerprintBytes)))
@@ -279,6 +284,29 @@ extension Tailer {
         }
         if head.count > known.length {
             extendIdentity(file, progress: progress, head: head)
+        }
+        return true
+    }
+
+    /// A file cut shorter (`truncate -s`) whose first `fingerprintBytes` are unchanged: what it
+    /// still holds was read already, so reading goes on from its new end, with a progress of its
+    /// own (the old one keeps settling what was sent from beyond the cut).
+    private func continueShrunk(_ file: TailedFile, _ st: FileStat, progress: Progress, once: Bool,
+                                consumer: any LineConsumer) -> Bool {
+        logger.info("file cut shorter, its first bytes unchanged; reading on from its new end",
+                    ["input": options.input, "path": file.path, "offset": String(file.readOffset),
+                     "size": String(st.size)])
+        offerHeld(file, consumer: consumer, release: true)
+        progressLock.withLock { progress.detached = true }
+        file.progress = nil
+        file.readOffset = 0
+        file.framing.reset(to: 0)
+        file.tailMark.removeAll()
+        guard identify(file, fresh: true, once: once) == .attached, let fresh = file.progress else { return false }
+        position(file, at: st.size, size: st.size)
+        progressLock.withLock {
+            fresh.reset(to: st.size)
+            fresh.dirty = true
         }
         return true
     }

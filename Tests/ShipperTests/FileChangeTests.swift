@@ -47,6 +47,30 @@ struct FileChangeTests {
         c.expectDelivered(first + second)
     }
 
+    @Test("cut shorter with its head kept (truncate -s), then written: only the new lines arrive, also after a restart")
+    func cutShorterKeepingHead() throws {
+        let c = try FileCase(Self.follow)
+        let old = taggedLines("old", 1000, width: 13)  // 14 bytes a line: 14,000 bytes
+        try c.write("app.log", lines: old)
+        let run = try c.start()
+        #expect(c.waitForEvents(old.count))
+        try tool("/usr/bin/truncate", ["-s", "7000", c.path("app.log")])  // the first 500 lines stay
+        #expect(c.waitForLog(run, "file cut shorter, its first bytes unchanged"), "stderr: \(run.stderr)")
+        let new = taggedLines("new", 10, width: 13)
+        c.append("app.log", lines: new)
+        #expect(c.waitForEvents(old.count + new.count))
+        usleep(500_000)  // room for a repeat
+        let result = run.terminate()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        c.expectDelivered(old + new)
+
+        // The checkpoint points at the new end: a restart reads only what comes after it.
+        let more = taggedLines("more", 5, width: 13)
+        c.append("app.log", lines: more)
+        #expect(try c.runOnce().status == 0)
+        c.expectDelivered(old + new + more)
+    }
+
     @Test("truncated to zero, then written: the new lines arrive once")
     func truncateToZero() throws {
         let c = try FileCase(Self.follow)
