@@ -7,6 +7,15 @@ import StreamMapping
 /// Reads a JSON5 config file and validates it into a `ShipperConfig`, reporting every problem
 /// with its key path. Relative paths in it are taken from the config file's folder.
 public enum ConfigLoader {
+    /// A file path option that may be left out (`fallback`) but not given empty.
+    static func nonEmptyPath(_ m: Members?, _ keyPath: String, default fallback: String,
+                             walker w: inout ConfigWalker) -> String {
+        let key = String(keyPath.split(separator: ".").last ?? "")
+        guard let path = w.string(m, key) else { return fallback }
+        if path.isEmpty { w.fail(keyPath, "the path is empty (leave the key out for \(fallback))") }
+        return path.isEmpty ? fallback : path
+    }
+
     /// `tracker.batchBytes` when the config does not say: four times the Atom SDKs' 64 KiB, so
     /// that batches of 500 ordinary log events are cut by count and need a quarter of the requests.
     static let defaultBatchBytes = 256 * 1024
@@ -88,7 +97,8 @@ public enum ConfigLoader {
                            "retry"]
         let t = w.object(top["tracker"], at: "tracker", allowed: trackerKeys)
         tracker.batchSize = w.int(t, "batchSize", default: 500, min: 1, max: 100_000)
-        tracker.batchBytes = w.int(t, "batchBytes", default: Self.defaultBatchBytes, min: 1024, max: TrackerOptions.maxBatchBytes)
+        tracker.batchBytes = w.int(t, "batchBytes", default: Self.defaultBatchBytes, min: 1024,
+                                   max: TrackerOptions.maxBatchBytes)
         tracker.flushInterval = w.millis(t, "flushIntervalMs", defaultSeconds: 10, min: 1)
         tracker.workers = w.int(t, "workers", default: 2, min: 1, max: 64)
         tracker.backlogBytes = w.int(t, "backlogBytes", default: 4 << 20, min: 1 << 16)
@@ -104,12 +114,14 @@ public enum ConfigLoader {
         }
 
         let c = w.object(top["checkpoints"], at: "checkpoints", allowed: ["path", "commitIntervalMs", "onCorrupt"])
-        let checkpointPath = resolve(w.string(c, "path") ?? "data/checkpoints.sqlite")
+        let checkpointPath = resolve(nonEmptyPath(c, "checkpoints.path", default: "data/checkpoints.sqlite",
+                                                  walker: &w))
         let commitInterval = w.millis(c, "commitIntervalMs", defaultSeconds: 1)
         let onCorrupt = CorruptPolicy(rawValue: w.choice(c, "onCorrupt", CorruptPolicy.allCases.map(\.rawValue),
                                                          default: "refuse")) ?? .refuse
         let d = w.object(top["deadLetter"], at: "deadLetter", allowed: ["path"] + rotationKeys)
-        let deadLetterPath = resolve(w.string(d, "path") ?? "data/dead-letter.jsonl")
+        let deadLetterPath = resolve(nonEmptyPath(d, "deadLetter.path", default: "data/dead-letter.jsonl",
+                                                  walker: &w))
         let deadLetterRotation = readRotation(d, walker: &w)
         let l = w.object(top["log"], at: "log", allowed: ["level", "format"])
         let level = LogLevel(name: w.choice(l, "level", ["debug", "info", "warn", "warning", "error"],

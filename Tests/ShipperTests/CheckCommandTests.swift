@@ -57,6 +57,18 @@ struct CheckCommandTests {
         #expect(!warnings.contains { $0.contains("metadata.offset") }, "stderr: \(result.stderr)")
     }
 
+    @Test("an empty dead-letter or checkpoint path is an error naming the key")
+    func emptyPaths() throws {
+        let dir = try TempDir()
+        let config = dir.file("empty.json5")
+        try writeText(#"{ deadLetter: { path: "" }, checkpoints: { path: "" }, inputs: [{ name: "a", paths: ["x.log"] }] }"#,
+                      to: config)
+        let result = try ShipperBinary.run(["check", "--config", config])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("deadLetter.path") && result.stderr.contains("checkpoints.path"),
+                "stderr: \(result.stderr)")
+    }
+
     @Test("a syntax error names the line and column")
     func syntaxErrorPosition() throws {
         let dir = try TempDir()
