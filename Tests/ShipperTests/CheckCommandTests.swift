@@ -61,8 +61,8 @@ struct CheckCommandTests {
     func emptyPaths() throws {
         let dir = try TempDir()
         let config = dir.file("empty.json5")
-        try writeText(#"{ deadLetter: { path: "" }, checkpoints: { path: "" }, inputs: [{ name: "a", paths: ["x.log"] }] }"#,
-                      to: config)
+        let text = #"{ deadLetter: { path: "" }, checkpoints: { path: "" }, inputs: [{ name: "a", paths: ["x"] }] }"#
+        try writeText(text, to: config)
         let result = try ShipperBinary.run(["check", "--config", config])
         #expect(result.status != 0)
         #expect(result.stderr.contains("deadLetter.path") && result.stderr.contains("checkpoints.path"),
