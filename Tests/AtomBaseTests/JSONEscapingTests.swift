@@ -168,7 +168,9 @@ struct JSONEscapingTests {
         #expect(mprotect(base + page, page, PROT_NONE) == 0)
         for text in Self.texts where text.count <= page {
             let start = base + page - text.count
-            text.withUnsafeBytes { if let from = $0.baseAddress { start.copyMemory(from: from, byteCount: text.count) } }
+            text.withUnsafeBytes { raw in
+                if let from = raw.baseAddress { start.copyMemory(from: from, byteCount: text.count) }
+            }
             let bytes = UnsafeRawBufferPointer(start: start, count: text.count)
             let out = ByteBuffer()
             _ = JSON.appendEscaped(bytes, to: out)

@@ -60,7 +60,8 @@ struct MetadataTests {
         let fingerprint = try Self.fingerprint(of: log, in: dir)
 
         let before = Date().addingTimeInterval(-1)
-        let first = try ShipperBinary.run(["run", "--once", "--config", try Self.config(dir, name: "a", paths: "app.log")])
+        let first = try ShipperBinary.run(["run", "--once", "--config",
+                                           try Self.config(dir, name: "a", paths: "app.log")])
         let after = Date().addingTimeInterval(1)
         #expect(first.status == 0, "stderr: \(first.stderr)")
         let events = dir.lines(of: "out-a/app.jsonl").map(decode)
@@ -86,7 +87,8 @@ struct MetadataTests {
         // checkpoints): every line gets the id it had.
         try FileManager.default.moveItem(atPath: log, toPath: dir.file("app.log.1"))
         try tool("/bin/gzip", [dir.file("app.log.1")])
-        let second = try ShipperBinary.run(["run", "--once", "--config", try Self.config(dir, name: "b", paths: "app.log*")])
+        let second = try ShipperBinary.run(["run", "--once", "--config",
+                                            try Self.config(dir, name: "b", paths: "app.log*")])
         #expect(second.status == 0, "stderr: \(second.stderr)")
         let again = dir.lines(of: "out-b/app.jsonl").map(decode)
         #expect(again.count == lines.count)
@@ -97,7 +99,8 @@ struct MetadataTests {
         }
 
         // The same checkpoints again: nothing is read twice, so no id repeats.
-        let third = try ShipperBinary.run(["run", "--once", "--config", try Self.config(dir, name: "b", paths: "app.log*")])
+        let third = try ShipperBinary.run(["run", "--once", "--config",
+                                           try Self.config(dir, name: "b", paths: "app.log*")])
         #expect(third.status == 0, "stderr: \(third.stderr)")
         #expect(dir.lines(of: "out-b/app.jsonl").count == lines.count)
     }

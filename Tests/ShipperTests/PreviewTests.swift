@@ -141,7 +141,8 @@ struct PreviewTests {
             }
             """, to: config)
         try writeText("[1,2,3]\n\"text\"\n{\"a\":1}\n{\"skip\":true}\n", to: dir.file("app.log"))
-        let result = try ShipperBinary.run(["preview", "-c", config, "--input", "app", "--summary", dir.file("app.log")])
+        let result = try ShipperBinary.run(["preview", "-c", config, "--input", "app", "--summary",
+                                            dir.file("app.log")])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("  stream main: 1\n"), "\(result.stdout)")
         #expect(result.stdout.contains("dropped by a route: 1\n"), "\(result.stdout)")

@@ -45,7 +45,8 @@ struct ContainerFormatTests {
             Assembled(text: "with \"quotes\", a\ttab, a \\ and <html>", offset: offsets[1], stream: "stderr",
                       time: "2024-05-01T12:00:00.5Z"),
             Assembled(text: "crlf line", offset: offsets[2], stream: "stdout", time: "2024-05-01T12:00:01Z"),
-            Assembled(text: "café 😀 / \u{8}\u{C}", offset: offsets[3], stream: "stdout", time: "2024-05-01T12:00:02Z"),
+            Assembled(text: "café 😀 / \u{8}\u{C}", offset: offsets[3], stream: "stdout",
+                      time: "2024-05-01T12:00:02Z"),
             Assembled(text: "with attrs", offset: offsets[4], stream: "stdout", time: "t5"),
         ])
     }
