@@ -82,7 +82,7 @@ extension CheckpointStore {
 
     /// `PRAGMA quick_check`: cheap for a database of a few thousand rows, and it finds damaged
     /// pages before a commit trips over them.
-    private func checkIntegrity() throws(CheckpointError) {
+    func checkIntegrity() throws(CheckpointError) {
         let statement = try prepare("PRAGMA quick_check")
         defer { sqlite3_finalize(statement) }
         guard sqlite3_step(statement) == SQLITE_ROW else { throw failure("checking integrity") }

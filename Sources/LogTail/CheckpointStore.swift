@@ -144,6 +144,12 @@ public final class CheckpointStore: @unchecked Sendable {
             throw CheckpointError(path: path, message: message)
         }
         sqlite3_busy_timeout(db, 5000)
+        do {
+            try checkIntegrity()
+        } catch {
+            close()
+            throw CheckpointError(path: path, message: "is damaged (\(error.message))", damaged: true)
+        }
     }
 
     deinit { close() }

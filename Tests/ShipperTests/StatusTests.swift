@@ -40,6 +40,36 @@ struct StatusTests {
         #expect(after.stdout.contains("offset \(size) size \(newSize) lag \(newSize - size)"), "\(after.stdout)")
     }
 
+    @Test("status on a damaged database names it and fails, as run does")
+    func statusOnDamagedDatabase() throws {
+        let dir = try TempDir()
+        let config = dir.file("shipper.json5")
+        try writeText("""
+            { output: { directory: "out" }, checkpoints: { path: "state/cp.sqlite" },
+              inputs: [{ name: "x", paths: ["app.log"] }] }
+            """, to: config)
+        try writeText((0..<200).map { "line \($0)\n" }.joined(), to: dir.file("app.log"))
+        #expect(try ShipperBinary.run(["run", "--once", "--config", config]).status == 0)
+        #expect(try ShipperBinary.run(["status", "--config", config]).status == 0)
+
+        // Every page after the first overwritten: the header still says SQLite, the tables do not.
+        let database = dir.file("state/cp.sqlite")
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: database))
+        let size = try handle.seekToEnd()
+        #expect(size > 4096)
+        try handle.seek(toOffset: 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: Int(size) - 4096))
+        try handle.close()
+        let damaged = try ShipperBinary.run(["status", "--config", config])
+        #expect(damaged.status != 0, "stdout: \(damaged.stdout)")
+        #expect(damaged.stderr.contains(database) && damaged.stderr.contains("damaged"), "\(damaged.stderr)")
+
+        try Data("not a database at all".utf8).write(to: URL(fileURLWithPath: database))
+        let garbage = try ShipperBinary.run(["status", "--config", config])
+        #expect(garbage.status != 0)
+        #expect(garbage.stderr.contains(database) && garbage.stderr.contains("damaged"), "\(garbage.stderr)")
+    }
+
     @Test("status before any run names the missing database")
     func statusWithoutDatabase() throws {
         let dir = try TempDir()
