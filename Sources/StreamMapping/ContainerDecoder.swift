@@ -167,7 +167,7 @@ final class ContainerDecoder {
         return true
     }
 
-    /// Writes the code point of `\uXXXX` (a surrogate pair when it takes two) as UTF-8; returns
+    /// Writes the code point of a `\u` escape (four hex digits; a surrogate pair takes two escapes) as UTF-8; returns
     /// the bytes consumed. A lone surrogate becomes U+FFFD.
     private func appendUnicodeEscape(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
         func hex4(_ q: UnsafePointer<UInt8>) -> UInt32? {
