@@ -271,16 +271,7 @@ extension Tailer {
         if truncated {
             logger.info("file truncated; reading it from the start", ["input": options.input, "path": file.path,
                         "offset": String(file.readOffset), "size": String(st.size)])
-            offerHeld(file, consumer: consumer, release: true)
-            progressLock.withLock {
-                progress.detached = true
-                if progress.fingerprint.length < options.fingerprintBytes { addShortOrphan(progress) }
-            }
-            file.progress = nil
-            file.readOffset = 0
-            file.framing.reset(to: 0)
-            file.tailMark.removeAll()
-            return identify(file, fresh: true, once: once) == .attached
+            return restart(file, leaving: progress, at: 0, once: once, consumer: consumer)
         }
         if head.count > known.length {
             extendIdentity(file, progress: progress, head: head)
@@ -289,23 +280,34 @@ extension Tailer {
     }
 
     /// A file cut shorter (`truncate -s`) whose first `fingerprintBytes` are unchanged: what it
-    /// still holds was read already, so reading goes on from its new end, with a progress of its
-    /// own (the old one keeps settling what was sent from beyond the cut).
+    /// still holds was read already, so reading goes on from its new end.
     private func continueShrunk(_ file: TailedFile, _ st: FileStat, progress: Progress, once: Bool,
                                 consumer: any LineConsumer) -> Bool {
         logger.info("file cut shorter, its first bytes unchanged; reading on from its new end",
                     ["input": options.input, "path": file.path, "offset": String(file.readOffset),
                      "size": String(st.size)])
+        return restart(file, leaving: progress, at: st.size, once: once, consumer: consumer)
+    }
+
+    /// Gives the file a progress of its own from `offset` (the old one, detached, keeps settling what
+    /// was sent before): held lines are offered first, and a short old progress is kept for a copy
+    /// of its content. Returns false when the file cannot be identified now.
+    private func restart(_ file: TailedFile, leaving progress: Progress, at offset: Int64, once: Bool,
+                         consumer: any LineConsumer) -> Bool {
         offerHeld(file, consumer: consumer, release: true)
-        progressLock.withLock { progress.detached = true }
+        progressLock.withLock {
+            progress.detached = true
+            if progress.fingerprint.length < options.fingerprintBytes { addShortOrphan(progress) }
+        }
         file.progress = nil
         file.readOffset = 0
         file.framing.reset(to: 0)
         file.tailMark.removeAll()
-        guard identify(file, fresh: true, once: once) == .attached, let fresh = file.progress else { return false }
-        position(file, at: st.size, size: st.size)
+        guard identify(file, fresh: true, once: once) == .attached else { return false }
+        guard offset > 0, let fresh = file.progress else { return true }
+        position(file, at: offset, size: offset)
         progressLock.withLock {
-            fresh.reset(to: st.size)
+            fresh.reset(to: offset)
             fresh.dirty = true
         }
         return true
