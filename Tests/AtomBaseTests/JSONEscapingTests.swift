@@ -113,14 +113,20 @@ struct JSONEscapingTests {
     @Test("double escaping in one pass equals escaping twice")
     func doubleEscapingMatches() {
         for text in Self.texts {
-            let once = ByteBuffer()
-            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
-            let twice = ByteBuffer()
-            _ = JSON.appendEscaped(once.bytes, to: twice)
-            let direct = ByteBuffer()
-            text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
-            #expect(direct.array == twice.array, "text \(text)")
+            let (direct, twice) = Self.doubleEscaped(text)
+            #expect(direct == twice, "text \(text)")
         }
+    }
+
+    /// `text` escaped twice in one pass, and escaped once, then once more.
+    static func doubleEscaped(_ text: [UInt8]) -> (direct: [UInt8], twice: [UInt8]) {
+        let once = ByteBuffer()
+        _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
+        let twice = ByteBuffer()
+        _ = JSON.appendEscaped(once.bytes, to: twice)
+        let direct = ByteBuffer()
+        text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
+        return (direct.array, twice.array)
     }
 
     @Test("double escaping of generated quote-dense texts of every length up to 300 bytes equals escaping twice")
@@ -137,24 +143,14 @@ struct JSONEscapingTests {
                     let pick = Int(state >> 33) % (alphabet.count + 6)
                     text += pick < alphabet.count ? alphabet[pick] : [UInt8(ascii: "x")]
                 }
-                let once = ByteBuffer()
-                _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
-                let twice = ByteBuffer()
-                _ = JSON.appendEscaped(once.bytes, to: twice)
-                let direct = ByteBuffer()
-                text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
-                #expect(direct.array == twice.array, "text \(text)")
+                let (direct, twice) = Self.doubleEscaped(text)
+                #expect(direct == twice, "text \(text)")
             }
         }
         // Quotes on both sides of the 4 KiB segment edges.
         let long = Array(String(repeating: "{\"k\":\"v\\\"\"}", count: 1500).utf8)
-        let once = ByteBuffer()
-        _ = long.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
-        let twice = ByteBuffer()
-        _ = JSON.appendEscaped(once.bytes, to: twice)
-        let direct = ByteBuffer()
-        long.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
-        #expect(direct.array == twice.array)
+        let (direct, twice) = Self.doubleEscaped(long)
+        #expect(direct == twice)
     }
 
     @Test("text that ends just before an unreadable page is scanned without reading past it")

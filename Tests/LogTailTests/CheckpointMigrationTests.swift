@@ -34,6 +34,15 @@ struct CheckpointMigrationTests {
             """)
     }
 
+    /// The schema version, stream_stats' columns and whether file_stats exists, as Python sees them.
+    func shape(_ path: String) throws -> [String] {
+        try sqlite(path, query: """
+            print(db.execute('PRAGMA user_version').fetchone()[0])
+            print(','.join(r[1] for r in db.execute('PRAGMA table_info(stream_stats)')))
+            print(db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'file_stats'").fetchone()[0])
+            """)
+    }
+
     func pythonString(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
             .replacingOccurrences(of: "\n", with: "\\n") + "'"
@@ -51,11 +60,7 @@ struct CheckpointMigrationTests {
         #expect(rows.first?.path == "/var/log/app.log")
         #expect(try store.loadStreamStats().isEmpty)
         store.close()
-        let after = try sqlite(path, query: """
-            print(db.execute('PRAGMA user_version').fetchone()[0])
-            print(','.join(r[1] for r in db.execute('PRAGMA table_info(stream_stats)')))
-            print(db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'file_stats'").fetchone()[0])
-            """)
+        let after = try shape(path)
         #expect(after == ["3", "stream,delivered,dead_lettered,batches,updated,backlog,retried", "1"])
     }
 
@@ -87,11 +92,7 @@ struct CheckpointMigrationTests {
                    + "ALTER TABLE stream_stats ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;"
                    + "PRAGMA user_version = 2;")
         #expect(throws: CheckpointError.self) { _ = try CheckpointStore(path: path) }
-        let after = try sqlite(path, query: """
-            print(db.execute('PRAGMA user_version').fetchone()[0])
-            print(','.join(r[1] for r in db.execute('PRAGMA table_info(stream_stats)')))
-            print(db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'file_stats'").fetchone()[0])
-            """)
+        let after = try shape(path)
         #expect(after == ["2", "stream,delivered,dead_lettered,batches,updated,retried", "0"])
     }
 

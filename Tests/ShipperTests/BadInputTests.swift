@@ -205,18 +205,6 @@ struct BadInputTests {
 
     /// Runs `setpriv` with `arguments` (the shipper as another user) and collects its output.
     func tool(asNobody arguments: [String]) throws -> ShipperBinary.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ShipperBinary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                    stderr: String(decoding: stderr, as: UTF8.self))
+        try ShipperBinary.collect("/usr/bin/setpriv", arguments)
     }
 }

@@ -219,19 +219,6 @@ struct PreviewTests {
 
     /// Runs the binary with `input` as its standard input.
     static func runWithStdin(_ arguments: [String], _ input: String) throws -> ShipperBinary.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ShipperBinary.path)
-        process.arguments = arguments
-        process.standardInput = FileHandle(forReadingAtPath: input)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ShipperBinary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                    stderr: String(decoding: stderr, as: UTF8.self))
+        try ShipperBinary.collect(ShipperBinary.path, arguments, stdin: input)
     }
 }

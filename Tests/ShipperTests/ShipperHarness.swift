@@ -21,6 +21,25 @@ enum ShipperBinary {
         return process.finish(timeout: timeout)
     }
 
+    /// Runs `executable` with `arguments` to completion, standard input read from the file
+    /// `stdin` (none when nil), and collects its output.
+    static func collect(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// Starts `atom-shipper` with `arguments`; output is collected in files.
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningShipper {
         try RunningShipper(arguments: arguments, environment: environment)
