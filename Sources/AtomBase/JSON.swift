@@ -96,17 +96,26 @@ public enum JSON {
     /// valid UTF-8 the U+FFFD that the first escaping would have made of it.
     @inlinable
     public static func appendDoubleEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
+        appendDoubleEscaped(bytes, to: out, shuffles: DoubleEscapeShuffles.shared)
+    }
+
+    /// `appendDoubleEscaped` with the PSHUFB kernel's tables, or nil for the SSE2 loop alone (the
+    /// processor lacks SSSE3, or a test compares the two).
+    @inlinable
+    static func appendDoubleEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer,
+                                    shuffles: DoubleEscapeShuffles?) {
         guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = bytes.count
         var i = 0
         while i < count {
             let segmentEnd = min(count, i + 4096)
-            out.reserve((segmentEnd - i + 4) * 7 + 8)
+            out.reserve((segmentEnd - i + 4) * 7 + 24)
             var dst = out.base + out.count
             while i < segmentEnd {
-                let plain = atom_copy_plain_run(source + i, segmentEnd - i, dst)
-                i += plain
-                dst += plain
+                // Plain bytes, quotes and backslashes in C, up to a control or non-ASCII byte.
+                var taken = 0
+                dst += doubleEscapeRun(source + i, segmentEnd - i, dst, &taken, shuffles)
+                i += taken
                 guard i < segmentEnd else { break }
                 let b = source[i]
                 if b < 0x80 {
@@ -145,6 +154,18 @@ public enum JSON {
             }
             out.count = dst - out.base
         }
+    }
+
+    /// One run of `atom_double_escape_run`, by the PSHUFB kernel when there are tables for it.
+    @inlinable @inline(__always)
+    static func doubleEscapeRun(_ source: UnsafePointer<UInt8>, _ count: Int, _ dst: UnsafeMutablePointer<UInt8>,
+                                _ taken: inout Int, _ shuffles: DoubleEscapeShuffles?) -> Int {
+        #if arch(x86_64)
+        if let shuffles {
+            return atom_double_escape_run_ssse3(source, count, dst, &taken, shuffles.indexes, shuffles.lengths)
+        }
+        #endif
+        return atom_double_escape_run(source, count, dst, &taken)
     }
 
     /// Writes the escape for ASCII byte `b` (a control byte, `"` or `\\`) at `dst`; returns the end.
@@ -298,5 +319,46 @@ public enum JSON {
         var copy = value
         copy.withUTF8 { _ = appendEscaped(UnsafeRawBufferPointer($0), to: out) }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The tables of the PSHUFB double-escaping kernel (`atom_double_escape_run_ssse3`), built once.
+///
+/// For each mask of eight bits (bit j set: byte j is `"` or `\\`), 32 shuffle indexes that write
+/// the eight bytes with three backslashes before each set one (index 8 holds a backslash; 0x80
+/// writes a zero past the output), and the output's length.
+@usableFromInline
+final class DoubleEscapeShuffles: @unchecked Sendable {
+    // Safe to share: filled in `init`, only read afterwards, never freed (one per process).
+    @usableFromInline let indexes: UnsafeMutablePointer<UInt8>
+    @usableFromInline let lengths: UnsafeMutablePointer<UInt8>
+
+    /// The tables, or nil where the processor lacks SSSE3 (or is not x86-64).
+    @usableFromInline static let shared: DoubleEscapeShuffles? = {
+        #if arch(x86_64)
+        return atom_cpu_has_ssse3() != 0 ? DoubleEscapeShuffles() : nil
+        #else
+        return nil
+        #endif
+    }()
+
+    @usableFromInline init() {
+        indexes = .allocate(capacity: 256 * 32)
+        indexes.initialize(repeating: 0x80, count: 256 * 32)
+        lengths = .allocate(capacity: 256)
+        for mask in 0..<256 {
+            var length = 0
+            for byte in 0..<8 {
+                if mask >> byte & 1 == 1 {
+                    for _ in 0..<3 {
+                        indexes[mask * 32 + length] = 8
+                        length += 1
+                    }
+                }
+                indexes[mask * 32 + length] = UInt8(byte)
+                length += 1
+            }
+            lengths[mask] = UInt8(length)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import AtomBase
+@testable import AtomBase
 import Glibc
 import Testing
 
@@ -118,15 +118,26 @@ struct JSONEscapingTests {
         }
     }
 
-    /// `text` escaped twice in one pass, and escaped once, then once more.
+    /// `text` escaped twice in one pass, and escaped once, then once more. The one pass runs with
+    /// the kernel this processor gets and with the SSE2 loop alone; when they differ, `direct`
+    /// is empty and the caller's comparison fails.
     static func doubleEscaped(_ text: [UInt8]) -> (direct: [UInt8], twice: [UInt8]) {
         let once = ByteBuffer()
         _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: once) }
         let twice = ByteBuffer()
         _ = JSON.appendEscaped(once.bytes, to: twice)
-        let direct = ByteBuffer()
-        text.withUnsafeBytes { JSON.appendDoubleEscaped($0, to: direct) }
-        return (direct.array, twice.array)
+        return (text.withUnsafeBytes { doubleEscapedBothWays($0, text) }, twice.array)
+    }
+
+    /// `JSON.appendDoubleEscaped` of `bytes` with the shared kernel and with the SSE2 loop alone;
+    /// an empty array (with an expectation failed) when the two disagree.
+    static func doubleEscapedBothWays(_ bytes: UnsafeRawBufferPointer, _ label: [UInt8]) -> [UInt8] {
+        let fast = ByteBuffer()
+        JSON.appendDoubleEscaped(bytes, to: fast)
+        let plain = ByteBuffer()
+        JSON.appendDoubleEscaped(bytes, to: plain, shuffles: nil)
+        #expect(fast.array == plain.array, "kernels differ on \(label)")
+        return fast.array == plain.array ? fast.array : []
     }
 
     @Test("double escaping of generated quote-dense texts of every length up to 300 bytes equals escaping twice")
@@ -172,9 +183,9 @@ struct JSONEscapingTests {
             _ = JSON.appendEscaped(bytes, to: out)
             #expect(out.array == reference(text), "text \(text)")
             #expect(JSON.escapedLength(bytes) == out.count)
-            let twice = ByteBuffer()
-            JSON.appendDoubleEscaped(bytes, to: twice)
-            #expect(twice.count >= out.count)
+            let again = ByteBuffer()
+            _ = JSON.appendEscaped(out.bytes, to: again)
+            #expect(Self.doubleEscapedBothWays(bytes, text) == again.array, "text \(text)")
         }
     }
 
