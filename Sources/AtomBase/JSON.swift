@@ -22,6 +22,14 @@ public enum JSON {
     @inlinable @discardableResult
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer,
                                      invalid: InvalidUTF8 = .replace) -> Int {
+        appendEscaped(bytes, to: out, invalid: invalid, shuffles: EscapeShuffles.once)
+    }
+
+    /// `appendEscaped` with the PSHUFB kernel's tables for escaping once, or nil for the SSE2 loop
+    /// alone (the processor lacks SSSE3, or a test compares the two).
+    @inlinable
+    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer, invalid: InvalidUTF8,
+                              shuffles: EscapeShuffles?) -> Int {
         guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
         let count = bytes.count
         var specials = 0
@@ -36,9 +44,33 @@ public enum JSON {
                 back += 1
             }
             out.reserve(escapedRoom(segment))
-            let written = writeEscaped(source + i, segment, to: out.base + out.count, invalid: invalid)
-            out.count = written.end - out.base
-            specials += written.specials
+            guard let shuffles else {
+                let written = writeEscaped(source + i, segment, to: out.base + out.count, invalid: invalid)
+                out.count = written.end - out.base
+                specials += written.specials
+                i += segment
+                continue
+            }
+            var dst = out.base + out.count
+            var done = 0
+            while done < segment {
+                if segment - done >= 16 {
+                    var taken = 0
+                    let written = escapeBlocks(source + i + done, segment - done, dst, &taken, shuffles)
+                    specials += 2 * (written - taken)  // an escaped quote or backslash is two of them
+                    dst += written
+                    done += taken
+                }
+                // What the blocks could not take (a control or non-ASCII byte, or the last few
+                // bytes): the next 16 bytes, with the rest of a UTF-8 sequence they cut into.
+                var piece = min(segment - done, 16)
+                while done + piece < segment && source[i + done + piece] & 0xC0 == 0x80 { piece += 1 }
+                let written = writeEscaped(source + i + done, piece, to: dst, invalid: invalid)
+                dst = written.end
+                specials += written.specials
+                done += piece
+            }
+            out.count = dst - out.base
             i += segment
         }
         return specials
@@ -96,14 +128,14 @@ public enum JSON {
     /// valid UTF-8 the U+FFFD that the first escaping would have made of it.
     @inlinable
     public static func appendDoubleEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer) {
-        appendDoubleEscaped(bytes, to: out, shuffles: DoubleEscapeShuffles.shared)
+        appendDoubleEscaped(bytes, to: out, shuffles: EscapeShuffles.twice)
     }
 
     /// `appendDoubleEscaped` with the PSHUFB kernel's tables, or nil for the SSE2 loop alone (the
     /// processor lacks SSSE3, or a test compares the two).
     @inlinable
     static func appendDoubleEscaped(_ bytes: UnsafeRawBufferPointer, to out: ByteBuffer,
-                                    shuffles: DoubleEscapeShuffles?) {
+                                    shuffles: EscapeShuffles?) {
         guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let count = bytes.count
         var i = 0
@@ -156,10 +188,23 @@ public enum JSON {
         }
     }
 
+    /// Whole 16-byte blocks escaped by the PSHUFB kernel (`atom_escape_blocks_ssse3`) with
+    /// `shuffles`; see there. Never called without tables, which exist only where it can run.
+    @inlinable @inline(__always)
+    static func escapeBlocks(_ source: UnsafePointer<UInt8>, _ count: Int, _ dst: UnsafeMutablePointer<UInt8>,
+                             _ taken: inout Int, _ shuffles: EscapeShuffles) -> Int {
+        #if arch(x86_64)
+        return atom_escape_blocks_ssse3(source, count, dst, &taken, shuffles.indexes, shuffles.lengths)
+        #else
+        taken = 0
+        return 0
+        #endif
+    }
+
     /// One run of `atom_double_escape_run`, by the PSHUFB kernel when there are tables for it.
     @inlinable @inline(__always)
     static func doubleEscapeRun(_ source: UnsafePointer<UInt8>, _ count: Int, _ dst: UnsafeMutablePointer<UInt8>,
-                                _ taken: inout Int, _ shuffles: DoubleEscapeShuffles?) -> Int {
+                                _ taken: inout Int, _ shuffles: EscapeShuffles?) -> Int {
         #if arch(x86_64)
         if let shuffles {
             return atom_double_escape_run_ssse3(source, count, dst, &taken, shuffles.indexes, shuffles.lengths)
@@ -322,27 +367,31 @@ public enum JSON {
     }
 }
 
-/// The tables of the PSHUFB double-escaping kernel (`atom_double_escape_run_ssse3`), built once.
+/// The tables of the PSHUFB escaping kernel (`atom_escape_blocks_ssse3`), built once per level.
 ///
 /// For each mask of eight bits (bit j set: byte j is `"` or `\\`), 32 shuffle indexes that write
-/// the eight bytes with three backslashes before each set one (index 8 holds a backslash; 0x80
-/// writes a zero past the output), and the output's length.
+/// the eight bytes with one or three backslashes before each set one (index 8 holds a
+/// backslash; 0x80 writes a zero past the output), and the output's length.
 @usableFromInline
-final class DoubleEscapeShuffles: @unchecked Sendable {
-    // Safe to share: filled in `init`, only read afterwards, never freed (one per process).
+final class EscapeShuffles: @unchecked Sendable {
+    // Safe to share: filled in `init`, only read afterwards, never freed (two per process).
     @usableFromInline let indexes: UnsafeMutablePointer<UInt8>
     @usableFromInline let lengths: UnsafeMutablePointer<UInt8>
 
-    /// The tables, or nil where the processor lacks SSSE3 (or is not x86-64).
-    @usableFromInline static let shared: DoubleEscapeShuffles? = {
-        #if arch(x86_64)
-        return atom_cpu_has_ssse3() != 0 ? DoubleEscapeShuffles() : nil
-        #else
-        return nil
-        #endif
-    }()
+    /// Escaping once (`"` to `\\"`), or nil where the processor lacks SSSE3 (or is not x86-64).
+    @usableFromInline static let once: EscapeShuffles? = hasKernel ? EscapeShuffles(backslashes: 1) : nil
+    /// Escaping twice (`"` to `\\\\\\"`), or nil as `once` is.
+    @usableFromInline static let twice: EscapeShuffles? = hasKernel ? EscapeShuffles(backslashes: 3) : nil
 
-    @usableFromInline init() {
+    static var hasKernel: Bool {
+        #if arch(x86_64)
+        return atom_cpu_has_ssse3() != 0
+        #else
+        return false
+        #endif
+    }
+
+    @usableFromInline init(backslashes: Int) {
         indexes = .allocate(capacity: 256 * 32)
         indexes.initialize(repeating: 0x80, count: 256 * 32)
         lengths = .allocate(capacity: 256)
@@ -350,7 +399,7 @@ final class DoubleEscapeShuffles: @unchecked Sendable {
             var length = 0
             for byte in 0..<8 {
                 if mask >> byte & 1 == 1 {
-                    for _ in 0..<3 {
+                    for _ in 0..<backslashes {
                         indexes[mask * 32 + length] = 8
                         length += 1
                     }

@@ -175,18 +175,23 @@ static inline int atom_cpu_has_ssse3(void) {
 }
 
 /*
- * atom_double_escape_run with PSHUFB, for a processor that has it: eight bytes at a time, a
- * quote or backslash and its three backslashes placed by a shuffle looked up by the eight bytes'
- * mask, so no branch depends on where the quotes fall (the loop of the plain version mispredicts
+ * JSON escaping with PSHUFB, for a processor that has it: eight bytes at a time, each quote or
+ * backslash with the backslashes written before it placed by a shuffle looked up by the eight
+ * bytes' mask, so no branch depends on where the quotes fall (a branch per quote mispredicts
  * about once per 16-byte block of quote-dense JSON).
  *
- * shuffles: 256 entries of 32 shuffle indices, one per mask of eight bits (bit j: byte j is '"'
+ * Takes whole 16-byte blocks of src[0..<n] while they hold no control byte and no byte of 0x80
+ * and above; stops before the first block that does, or when fewer than 16 bytes remain. Sets
+ * *consumed to the bytes taken; returns the bytes written.
+ *
+ * shuffles: 256 entries of 32 shuffle indexes, one per mask of eight bits (bit j: byte j is '"'
  * or '\\'): index 8 picks a backslash, 0 to 7 a source byte, 0x80 a zero past the end; lengths:
- * the 256 output lengths (8 plus 3 per set bit). dst must have room for 4 * n + 32 bytes.
+ * the 256 output lengths (8 plus one or three per set bit, escaping once or twice). dst must
+ * have room for 32 bytes more than the output.
  */
 __attribute__((target("ssse3")))
-static inline size_t atom_double_escape_run_ssse3(const uint8_t *src, size_t n, uint8_t *dst, size_t *consumed,
-                                                  const uint8_t *shuffles, const uint8_t *lengths) {
+static inline size_t atom_escape_blocks_ssse3(const uint8_t *src, size_t n, uint8_t *dst, size_t *consumed,
+                                              const uint8_t *shuffles, const uint8_t *lengths) {
     const __m128i quote = _mm_set1_epi8(0x22);
     const __m128i backslash = _mm_set1_epi8(0x5C);
     uint8_t *out = dst;
@@ -195,7 +200,6 @@ static inline size_t atom_double_escape_run_ssse3(const uint8_t *src, size_t n, 
         __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
         unsigned special = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
                                                                     _mm_cmpeq_epi8(v, backslash)));
-        /* A control or high byte in the block: the plain version takes over from here. */
         if (atom_look_mask(v) != special) break;
         unsigned low = special & 0xFF, high = special >> 8;
         /* Source bytes at indexes 0 to 7, backslashes at 8 to 15. */
@@ -210,10 +214,22 @@ static inline size_t atom_double_escape_run_ssse3(const uint8_t *src, size_t n, 
         _mm_storeu_si128((__m128i *)(out + 16), _mm_shuffle_epi8(half, _mm_loadu_si128(table + 1)));
         out += lengths[high];
     }
-    size_t taken = 0;
-    out += atom_double_escape_run(src + i, n - i, out, &taken);
-    *consumed = i + taken;
+    *consumed = i;
     return (size_t)(out - dst);
+}
+
+/*
+ * atom_double_escape_run by whole blocks with the tables for escaping twice, then the plain
+ * version from the first block it cannot take. dst must have room for 4 * n + 32 bytes.
+ */
+__attribute__((target("ssse3")))
+static inline size_t atom_double_escape_run_ssse3(const uint8_t *src, size_t n, uint8_t *dst, size_t *consumed,
+                                                  const uint8_t *shuffles, const uint8_t *lengths) {
+    size_t blocks = 0, rest = 0;
+    size_t written = atom_escape_blocks_ssse3(src, n, dst, &blocks, shuffles, lengths);
+    written += atom_double_escape_run(src + blocks, n - blocks, dst + written, &rest);
+    *consumed = blocks + rest;
+    return written;
 }
 #endif
 

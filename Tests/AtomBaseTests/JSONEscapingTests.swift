@@ -78,8 +78,24 @@ struct JSONEscapingTests {
     func escapingMatchesReference() {
         for text in Self.texts {
             let out = ByteBuffer()
-            _ = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
+            let specials = text.withUnsafeBytes { JSON.appendEscaped($0, to: out) }
             #expect(out.array == reference(text), "text \(text)")
+            #expect(specials == out.array.filter { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }.count, "text \(text)")
+            Self.expectKernelsAgree(text)
+        }
+    }
+
+    /// `appendEscaped` of `text` with the kernel this processor gets and with the SSE2 loop alone
+    /// write the same bytes and count the same specials, in both modes for invalid UTF-8.
+    static func expectKernelsAgree(_ text: [UInt8]) {
+        for invalid in [JSON.InvalidUTF8.replace, .escape] {
+            let fast = ByteBuffer()
+            let plain = ByteBuffer()
+            let counts = text.withUnsafeBytes { bytes in
+                (JSON.appendEscaped(bytes, to: fast, invalid: invalid),
+                 JSON.appendEscaped(bytes, to: plain, invalid: invalid, shuffles: nil))
+            }
+            #expect(fast.array == plain.array && counts.0 == counts.1, "\(invalid) text \(text)")
         }
     }
 
@@ -156,6 +172,7 @@ struct JSONEscapingTests {
                 }
                 let (direct, twice) = Self.doubleEscaped(text)
                 #expect(direct == twice, "text \(text)")
+                Self.expectKernelsAgree(text)
             }
         }
         // Quotes on both sides of the 4 KiB segment edges.
