@@ -2,8 +2,9 @@
 #define ATOM_BYTE_SCAN_H
 /*
  * Sixteen bytes at a time with SSE2, which every x86-64 processor has: Swift's SIMD types
- * compile byte comparisons to one scalar step per lane, so this one loop lives in C.
- * Elsewhere the plain C loop below serves.
+ * compile byte comparisons to one scalar step per lane, so these loops live in C. Elsewhere
+ * the plain C loops below serve. Escaping by shuffles needs SSSE3, which the caller checks
+ * for at run time (atom_cpu_has_ssse3).
  *
  * A byte "needs a look" when JSON string escaping must treat it: a control byte (below 0x20),
  * '"', '\\', or a byte of a multi-byte UTF-8 sequence (0x80 and above), which must be checked.
@@ -104,10 +105,11 @@ static inline void atom_copy_run(uint8_t *dst, const uint8_t *src, size_t n, con
  * the first control byte or byte of 0x80 and above, which the caller escapes or checks. Plain
  * bytes are copied; '"' and '\\' become four bytes each (three backslashes, then the byte).
  *
- * JSON text is dense in quotes (a short run between two), so a quote costs no branch that
- * depends on the data: each one copies the run before it with one 16-byte store and writes its
- * four bytes with one 32-bit store. Sets *consumed to the bytes of src taken; returns the bytes
- * written. dst must have room for 4 * n + 16 bytes.
+ * JSON text is dense in quotes (a short run between two): each one copies the run before it
+ * with one 16-byte store and writes its four bytes with one 32-bit store (x86-64, so little
+ * endian). The loop over a block's quotes still branches on how many there are; the SSSE3
+ * kernel below does not. Sets *consumed to the bytes of src taken; returns the bytes written.
+ * dst must have room for 4 * n + 16 bytes.
  */
 static inline size_t atom_double_escape_run(const uint8_t *src, size_t n, uint8_t *dst, size_t *consumed) {
     const uint8_t *end = src + n;
