@@ -8,8 +8,8 @@ import TestSupport
 /// file it holds (as Python's WatchedFileHandler does), so between a rename and its reopen its lines
 /// land in the renamed file. Expected: every line found in a file at the end (gzip decompressed) is
 /// delivered exactly once; lines the tools themselves lost (appended to a renamed file after gzip read
-/// it, or between copytruncate's copy and its truncate) may or may not arrive, but only once; nothing
-/// arrives that was not written.
+/// it, or between copytruncate's copy and its truncate) and a copy's torn last line may or may not
+/// arrive, but only once; nothing else arrives that was not written.
 @Suite("Logrotate while a writer appends", .serialized)
 struct LogrotateConcurrentTests {
     @Test("a rotation every 150 ms under a writer at about 2,000 lines/s: file lines arrive once",
@@ -65,10 +65,21 @@ struct LogrotateConcurrentTests {
     /// the shipper and checks the delivered set against the files and the writer's own record.
     func verify(_ scenario: LogrotateScenario, written: [String], context: String,
                 sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var inFiles: [String] = []
-        for name in scenario.finalNames { inFiles += try fileLines(scenario.dir.file(name)) }
-        let expected = Set(inFiles)
         let writtenSet = Set(written)
+        var inFiles: [String] = []
+        // copytruncate copies the live file while the writer appends, and a read can see part of a
+        // write that crosses a page: a copy can end inside a line. Such a torn end (a prefix of a
+        // written line, never written itself) may arrive once or not at all.
+        var torn: Set<String> = []
+        for name in scenario.finalNames {
+            var lines = try fileLines(scenario.dir.file(name))
+            if let last = lines.last, !writtenSet.contains(last), written.contains(where: { $0.hasPrefix(last) }) {
+                torn.insert(last)
+                lines.removeLast()
+            }
+            inFiles += lines
+        }
+        let expected = Set(inFiles)
         #expect(expected.count == inFiles.count, "\(context): the files themselves repeat lines",
                 sourceLocation: sourceLocation)
         #expect(expected.isSubset(of: writtenSet), "\(context): files hold lines never written",
@@ -83,7 +94,7 @@ struct LogrotateConcurrentTests {
         let counts = multiset(scenario.delivered)
         let missing = expected.subtracting(counts.keys).sorted()
         let repeated = counts.filter { $0.value > 1 }.map(\.key).sorted()
-        let invented = Set(counts.keys).subtracting(writtenSet).sorted()
+        let invented = Set(counts.keys).subtracting(writtenSet).subtracting(torn).sorted()
         #expect(arrived && missing.count == 0,
                 "\(context): \(missing.count) file lines never delivered, e.g. \(missing.prefix(3))\n\(stderr)",
                 sourceLocation: sourceLocation)
